@@ -1,0 +1,23 @@
+//! # saker-rules — Falco's rule language
+//!
+//! Loads Falco rule files unchanged and evaluates them with Falco's semantics.
+//! The exact behaviour reproduced here is specified in `shared/reference/falco.md`
+//! (read from falcosecurity/libs, falco and plugins sources).
+//!
+//! The crate knows nothing about CloudTrail, files on S3 or AWS: every event
+//! source plugs in through [`fields::FieldTable`] (its field table, checked at
+//! compile time) and [`fields::Event`] (field extraction at run time).
+//!
+//! Pipeline, one module per step:
+//!
+//! ```text
+//!  YAML text ──loader──► items (list, macro, rule) ──lists──► condition text
+//!     ──parser──► ast::Expr ──macros──► expanded Expr ──compile──► Ruleset ──eval──► matches
+//!                                                                    └──output──► alert text / JSON
+//! ```
+
+pub mod ast;
+pub mod fields;
+pub mod priority;
+
+pub use priority::Priority;
