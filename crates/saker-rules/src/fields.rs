@@ -210,7 +210,10 @@ pub trait FieldTable: Send + Sync {
 /// Falco's message for a missing, unexpected or malformed argument.
 pub fn parse_arg(name: &str, form: ArgForm, arg: Option<&str>) -> Result<FieldArg, String> {
     let parse_index = |a: &str| -> Option<u64> {
-        if a.is_empty() || !a.bytes().all(|b| b.is_ascii_digit()) || (a.len() > 1 && a.starts_with('0')) {
+        if a.is_empty()
+            || !a.bytes().all(|b| b.is_ascii_digit())
+            || (a.len() > 1 && a.starts_with('0'))
+        {
             None
         } else {
             a.parse().ok()
@@ -315,8 +318,14 @@ mod tests {
 
     #[test]
     fn index_arguments_follow_libsinsp() {
-        assert_eq!(parse_arg("f", ArgForm::IndexOptional, Some("0")), Ok(FieldArg::Index(0)));
-        assert_eq!(parse_arg("f", ArgForm::IndexOptional, Some("12")), Ok(FieldArg::Index(12)));
+        assert_eq!(
+            parse_arg("f", ArgForm::IndexOptional, Some("0")),
+            Ok(FieldArg::Index(0))
+        );
+        assert_eq!(
+            parse_arg("f", ArgForm::IndexOptional, Some("12")),
+            Ok(FieldArg::Index(12))
+        );
         assert!(parse_arg("f", ArgForm::IndexOptional, Some("01")).is_err());
         assert!(parse_arg("f", ArgForm::IndexOptional, Some("x")).is_err());
         assert!(parse_arg("f", ArgForm::None, Some("x")).is_err());

@@ -17,7 +17,11 @@
 //! ```
 
 pub mod ast;
+pub mod diag;
 pub mod fields;
 pub mod priority;
+pub mod rule;
 
+pub use diag::{Diagnostic, Location, Severity};
 pub use priority::Priority;
+pub use rule::RuleDef;
