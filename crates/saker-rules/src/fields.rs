@@ -193,6 +193,14 @@ pub trait FieldTable: Send + Sync {
         })
     }
 
+    /// The Falco plugins (name, version) whose fields this table reproduces,
+    /// e.g. `("cloudtrail", "0.17.1")`, `("json", "0.7.4")`. The loader
+    /// checks a rules file's `required_plugin_versions` against them
+    /// (same major, version ≥ required).
+    fn plugins(&self) -> &[(&'static str, &'static str)] {
+        &[]
+    }
+
     /// The field whose constant comparisons index rules, if the source has
     /// one (CloudTrail: `ct.name`, syscall: `evt.type`). A rule whose
     /// condition can only be true for certain values of this field is
