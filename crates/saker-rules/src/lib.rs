@@ -19,6 +19,7 @@
 pub mod ast;
 pub mod diag;
 pub mod fields;
+pub mod parser;
 pub mod priority;
 pub mod rule;
 
