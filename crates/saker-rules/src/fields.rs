@@ -209,6 +209,20 @@ pub trait FieldTable: Send + Sync {
     fn index_field(&self) -> Option<&str> {
         None
     }
+
+    /// Check one constant right-hand-side value of a comparison on `field`
+    /// at compile time, for sources whose values form a closed set
+    /// (syscall: `evt.type = opne` fails with `unknown event type opne`, as
+    /// libsinsp's `validate_filter_value` does). Called once per value, list
+    /// elements included, after type-based parsing succeeded. The default
+    /// accepts everything.
+    ///
+    /// # Errors
+    /// Falco's message for the rejected value; the compiler adds the location.
+    fn check_value(&self, field: &ResolvedField, value: &str) -> Result<(), String> {
+        let _ = (field, value);
+        Ok(())
+    }
 }
 
 /// Check a bracket argument against an [`ArgForm`] the way libsinsp's plugin
