@@ -17,12 +17,21 @@
 //! ```
 
 pub mod ast;
+pub mod compile;
 pub mod diag;
+pub mod eval;
 pub mod fields;
+pub mod glob;
+pub mod output;
 pub mod parser;
+pub mod pmatch;
 pub mod priority;
 pub mod rule;
+pub mod ruleset;
+pub mod transform;
 
 pub use diag::{Diagnostic, Location, Severity};
 pub use priority::Priority;
 pub use rule::RuleDef;
+pub use ruleset::{Match, RuleMatching, Ruleset, RulesetOptions};
+pub use output::{Alert, JsonOptions, OutputOptions};

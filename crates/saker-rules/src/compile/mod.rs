@@ -1,0 +1,746 @@
+//! Compilation of resolved rules ([`RuleDef`]) into a [`Ruleset`]: field
+//! resolution through the source's [`FieldTable`], operator/type checks
+//! (`flt_is_comparable`), RHS constant parsing per LHS type
+//! (`value_parser.cpp`), regex/glob/pmatch compilation, the compiler's
+//! warnings, the index-field pinning and the output formatters.
+//!
+//! Source of truth: libsinsp `filter.cpp` / `sinsp_filtercheck.cpp` and Falco
+//! `rule_loader_compiler.cpp` (see `shared/reference/falco.md` §2.8, §3.4,
+//! §3.5, §4, §11).
+
+mod comparable;
+mod index;
+pub mod value_parser;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use regex::Regex;
+
+pub use comparable::{flt_is_comparable, param_type_name};
+
+use crate::ast::{Check, Expr, Literal, Op, Operand, Rhs, Span, TransformArg, Transformer};
+use crate::diag::{Diagnostic, ItemKind};
+use crate::eval::{CArg, COperand, CheckNode, Const, ConstSet, ConstTest, Node};
+use crate::fields::{FieldFlags, FieldTable, FieldType, ResolvedField};
+use crate::glob::{glob_match, Glob};
+use crate::output::Formatter;
+use crate::pmatch::PathPrefixSearch;
+use crate::ruleset::{CompiledRule, Ruleset, RulesetOptions};
+use crate::transform;
+use crate::RuleDef;
+
+pub use crate::ruleset::RuleMatching;
+
+/// Diagnostic codes used here (Falco `falco_load_result.cpp`).
+pub const LOAD_ERR_COMPILE_CONDITION: &str = "LOAD_ERR_COMPILE_CONDITION";
+pub const LOAD_ERR_COMPILE_OUTPUT: &str = "LOAD_ERR_COMPILE_OUTPUT";
+pub const LOAD_UNKNOWN_FILTER: &str = "LOAD_UNKNOWN_FILTER";
+pub const LOAD_COMPILE_CONDITION: &str = "LOAD_COMPILE_CONDITION";
+pub const LOAD_UNSAFE_NA_CHECK: &str = "LOAD_UNSAFE_NA_CHECK";
+pub const LOAD_DEPRECATED_ITEM: &str = "LOAD_DEPRECATED_ITEM";
+
+/// Messages that make a failure an "unknown filter" (skippable with
+/// `skip-if-unknown-filter`), as Falco's `rule_loader_compiler` decides.
+fn is_unknown_filter(msg: &str) -> bool {
+    [
+        "nonexistent field",
+        "invalid formatting token",
+        "unknown event type",
+        "unknown filter:",
+    ]
+    .iter()
+    .any(|m| msg.contains(m))
+}
+
+/// A compile failure: message plus where in the condition it happened.
+#[derive(Debug, Clone)]
+pub(crate) struct CompileError {
+    pub message: String,
+    pub token: Option<(String, Span)>,
+}
+
+impl CompileError {
+    fn new(message: impl Into<String>) -> Self {
+        CompileError {
+            message: message.into(),
+            token: None,
+        }
+    }
+
+    fn at(mut self, token: impl Into<String>, span: Span) -> Self {
+        if self.token.is_none() {
+            self.token = Some((token.into(), span));
+        }
+        self
+    }
+
+    fn render(&self) -> String {
+        match &self.token {
+            Some((tok, span)) => {
+                format!("{} (token '{tok}' at offset {})", self.message, span.start)
+            }
+            None => self.message.clone(),
+        }
+    }
+}
+
+/// The distinct fields a ruleset reads, each with its cache slot.
+pub(crate) struct FieldRegistry {
+    pub table: Arc<dyn FieldTable>,
+    pub list: Vec<ResolvedField>,
+    index: HashMap<ResolvedField, usize>,
+}
+
+impl FieldRegistry {
+    pub fn new(table: Arc<dyn FieldTable>) -> Self {
+        FieldRegistry {
+            table,
+            list: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// The slot of `f`, adding it on first use.
+    pub fn slot(&mut self, f: ResolvedField) -> usize {
+        if let Some(&i) = self.index.get(&f) {
+            return i;
+        }
+        let i = self.list.len();
+        self.list.push(f.clone());
+        self.index.insert(f, i);
+        i
+    }
+}
+
+/// A compiled operand with its (transformed) type.
+pub(crate) struct Typed {
+    pub op: COperand,
+    pub ty: FieldType,
+    pub is_list: bool,
+    pub flags: FieldFlags,
+    /// Field name (for messages).
+    pub name: String,
+}
+
+/// Compiles the expressions of one rule.
+pub(crate) struct RuleCompiler<'r> {
+    pub reg: &'r mut FieldRegistry,
+    pub warnings: Vec<(&'static str, String)>,
+}
+
+impl RuleCompiler<'_> {
+    /// Resolve and type an operand (field or transformer).
+    pub fn operand(&mut self, o: &Operand) -> Result<Typed, CompileError> {
+        match o {
+            Operand::Field(f) => {
+                let rf = self
+                    .reg
+                    .table
+                    .resolve(&f.name, f.arg.as_deref())
+                    .map_err(|m| CompileError::new(m).at(field_token(&f.name, &f.arg), f.span))?;
+                if rf.flags.deprecated {
+                    self.warnings.push((
+                        LOAD_DEPRECATED_ITEM,
+                        format!("field '{}' is deprecated", rf.display),
+                    ));
+                }
+                let t = Typed {
+                    ty: rf.ty,
+                    is_list: rf.is_list,
+                    flags: rf.flags,
+                    name: rf.display.clone(),
+                    op: COperand::Field(self.reg.slot(rf)),
+                };
+                Ok(t)
+            }
+            Operand::Transform {
+                kind,
+                args,
+                arg,
+                span,
+            } => {
+                let err_at = |e: String| CompileError::new(e).at(kind.name(), *span);
+                if arg.is_some() && *kind != Transformer::Getopt {
+                    return Err(err_at(format!(
+                        "transformer '{}' does not support field arguments",
+                        kind.name()
+                    )));
+                }
+                match kind {
+                    Transformer::Join | Transformer::Concat | Transformer::Getopt => {
+                        self.multi_transform(*kind, args, *span)
+                    }
+                    _ => {
+                        if args.len() != 1 {
+                            return Err(err_at(format!(
+                                "transformer '{}' takes exactly one argument",
+                                kind.name()
+                            )));
+                        }
+                        let TransformArg::Operand(inner) = &args[0] else {
+                            return Err(err_at(format!(
+                                "transformer '{}' requires a field argument",
+                                kind.name()
+                            )));
+                        };
+                        let t = self.operand(inner)?;
+                        if t.flags.no_transformer && *kind != Transformer::Val {
+                            return Err(err_at(format!(
+                                "field '{}' does not support transformers",
+                                t.name
+                            )));
+                        }
+                        let (ty, is_list) =
+                            transform::transformed_type(*kind, t.ty, t.is_list).map_err(err_at)?;
+                        Ok(Typed {
+                            op: COperand::Transform(*kind, vec![CArg::Operand(t.op)]),
+                            ty,
+                            is_list,
+                            flags: t.flags,
+                            name: format!("{}({})", kind.name(), t.name),
+                        })
+                    }
+                }
+            }
+        }
+    }
+
+    fn multi_transform(
+        &mut self,
+        kind: Transformer,
+        args: &[TransformArg],
+        span: Span,
+    ) -> Result<Typed, CompileError> {
+        let err_at = |e: String| CompileError::new(e).at(kind.name(), span);
+        if kind == Transformer::Getopt {
+            return Err(err_at("transformer 'getopt' is not supported".into()));
+        }
+        let mut cargs = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            if kind == Transformer::Join && i == 0 {
+                match a {
+                    TransformArg::Literal(l) => cargs.push(CArg::Literal(l.value.clone())),
+                    _ => {
+                        return Err(err_at(
+                            "join() requires a string literal separator as first argument".into(),
+                        ))
+                    }
+                }
+                continue;
+            }
+            cargs.push(self.transform_arg(kind, a)?);
+        }
+        let min = 2;
+        if args.len() < min {
+            return Err(err_at(format!(
+                "transformer '{}' requires at least {min} arguments",
+                kind.name()
+            )));
+        }
+        Ok(Typed {
+            op: COperand::Transform(kind, cargs),
+            ty: FieldType::String,
+            is_list: false,
+            flags: FieldFlags::default(),
+            name: format!("{}(...)", kind.name()),
+        })
+    }
+
+    fn transform_arg(&mut self, kind: Transformer, a: &TransformArg) -> Result<CArg, CompileError> {
+        Ok(match a {
+            TransformArg::Literal(l) => CArg::Literal(l.value.clone()),
+            TransformArg::List(xs) => CArg::List(
+                xs.iter()
+                    .map(|x| self.transform_arg(kind, x))
+                    .collect::<Result<_, _>>()?,
+            ),
+            TransformArg::Operand(o) => {
+                let t = self.operand(o)?;
+                if t.ty != FieldType::String {
+                    return Err(CompileError::new(format!(
+                        "field type '{}' is not supported by '{}' transformer",
+                        param_type_name(t.ty),
+                        kind.name()
+                    ))
+                    .at(t.name.clone(), o.span()));
+                }
+                CArg::Operand(t.op)
+            }
+        })
+    }
+
+    /// Compile a condition tree.
+    pub fn expr(&mut self, e: &Expr) -> Result<Node, CompileError> {
+        Ok(match e {
+            Expr::And(xs) => Node::And(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?),
+            Expr::Or(xs) => Node::Or(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?),
+            Expr::Not(x) => Node::Not(Box::new(self.expr(x)?)),
+            Expr::Macro { name, span } => {
+                return Err(CompileError::new(format!("unexpected identifier '{name}'"))
+                    .at(name.clone(), *span))
+            }
+            Expr::Check(c) => Node::Check(Box::new(self.check(c)?)),
+        })
+    }
+
+    fn check(&mut self, c: &Check) -> Result<CheckNode, CompileError> {
+        let lhs = self.operand(&c.lhs)?;
+        let lhs_tok = lhs.name.clone();
+        let op = match c.op {
+            Op::EqEq => Op::Eq,
+            o => o,
+        };
+        flt_is_comparable(op, c.modifier, lhs.ty, lhs.is_list)
+            .map_err(|m| CompileError::new(m).at(format!("{lhs_tok} {}", c.op), c.span))?;
+
+        if op == Op::Exists {
+            if c.rhs != Rhs::None {
+                return Err(CompileError::new("'exists' operator does not take a value")
+                    .at(c.op.as_str(), c.span));
+            }
+            return Ok(CheckNode::Exists(lhs.op));
+        }
+
+        // Field on the right-hand side.
+        if let Rhs::Field(r) = &c.rhs {
+            if matches!(op, Op::Regex | Op::PMatch) || lhs.ty == FieldType::IpNet {
+                return Err(CompileError::new(format!(
+                    "'{op}' operator does not support a field on the right-hand side"
+                ))
+                .at(lhs_tok, c.span));
+            }
+            let rt = self.operand(r)?;
+            if lhs.flags.no_rhs || rt.flags.no_rhs {
+                let f = if lhs.flags.no_rhs {
+                    &lhs.name
+                } else {
+                    &rt.name
+                };
+                return Err(CompileError::new(format!(
+                    "field '{f}' cannot be compared with another field"
+                ))
+                .at(f.clone(), c.span));
+            }
+            if lhs.ty != rt.ty || lhs.is_list != rt.is_list {
+                let l = |t: &Typed| if t.is_list { " (list)" } else { "" };
+                return Err(CompileError::new(format!(
+                    "field '{}' has type '{}{}' while the right-hand side field '{}' has incompatible type '{}{}'",
+                    lhs.name,
+                    param_type_name(lhs.ty),
+                    l(&lhs),
+                    rt.name,
+                    param_type_name(rt.ty),
+                    l(&rt)
+                ))
+                .at(rt.name.clone(), r.span()));
+            }
+            if c.modifier.is_some() {
+                return Err(CompileError::new(
+                    "list modifiers require a list of values on the right-hand side",
+                )
+                .at(lhs_tok, c.span));
+            }
+            return Ok(CheckNode::Field {
+                lhs: lhs.op,
+                lhs_is_list: lhs.is_list,
+                op,
+                rhs: rt.op,
+            });
+        }
+
+        let literals: Vec<&Literal> = match &c.rhs {
+            Rhs::None => {
+                return Err(
+                    CompileError::new(format!("'{op}' operator requires a value"))
+                        .at(lhs_tok, c.span),
+                )
+            }
+            Rhs::Value(l) => vec![l],
+            Rhs::List(ls) => ls.iter().collect(),
+            Rhs::ListName(l) => {
+                return Err(CompileError::new(format!("undefined list '{}'", l.value))
+                    .at(l.value.clone(), l.span))
+            }
+            Rhs::Field(_) => unreachable!("handled above"),
+        };
+        for l in &literals {
+            self.literal_warnings(&lhs, op, l);
+        }
+
+        let test = if op == Op::PMatch {
+            let mut p = PathPrefixSearch::new();
+            for l in &literals {
+                check_nul(l)?;
+                p.add(&l.value);
+            }
+            ConstTest::PMatch(p)
+        } else if let Some(m) = c.modifier {
+            let consts = literals
+                .iter()
+                .map(|l| self.constant(op, lhs.ty, l))
+                .collect::<Result<Vec<_>, _>>()?;
+            ConstTest::Modifier(m, op, consts)
+        } else if op.takes_list() || matches!(c.rhs, Rhs::List(_)) {
+            let consts = literals
+                .iter()
+                .map(|l| self.constant(Op::Eq, lhs.ty, l))
+                .collect::<Result<Vec<_>, _>>()?;
+            ConstTest::In {
+                op,
+                set: ConstSet::new(consts),
+            }
+        } else {
+            ConstTest::One(op, self.constant(op, lhs.ty, literals[0])?)
+        };
+        Ok(CheckNode::Const {
+            lhs: lhs.op,
+            lhs_is_list: lhs.is_list,
+            test,
+        })
+    }
+
+    /// Parse one RHS constant for `op` on type `ty`.
+    fn constant(&mut self, op: Op, ty: FieldType, l: &Literal) -> Result<Const, CompileError> {
+        check_nul(l)?;
+        let at = |m: String| CompileError::new(m).at(l.value.clone(), l.span);
+        let v = l.value.as_str();
+        Ok(match op {
+            Op::Glob => Const::Glob(Glob::new(v, false)),
+            Op::IGlob => Const::Glob(Glob::new(v, true)),
+            Op::IContains => Const::ILower(v.to_ascii_lowercase().into_bytes().into()),
+            Op::Regex => Const::Regex(compile_regex(v).map_err(at)?),
+            Op::BContains | Op::BStartsWith => Const::Val(crate::fields::Value::Bytes(
+                value_parser::parse_hex(v).map_err(at)?.into(),
+            )),
+            _ if ty == FieldType::IpNet => Const::Net(value_parser::parse_net(v).map_err(at)?),
+            _ => Const::Val(value_parser::parse_value(ty, v).map_err(at)?),
+        })
+    }
+
+    fn literal_warnings(&mut self, lhs: &Typed, op: Op, l: &Literal) {
+        if !l.quoted && looks_like_field(&l.value) {
+            let (name, arg) = split_field_token(&l.value);
+            if self.reg.table.resolve(name, arg).is_ok() {
+                self.warnings.push((
+                    LOAD_COMPILE_CONDITION,
+                    format!(
+                        "'{}' may be a valid field misused as a const string value",
+                        l.value
+                    ),
+                ));
+            }
+        }
+        if op == Op::Regex && regex_is_plain(&l.value) {
+            self.warnings.push((
+                LOAD_COMPILE_CONDITION,
+                format!(
+                    "regex check with '{}' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'",
+                    l.value
+                ),
+            ));
+        }
+        if matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects | Op::PMatch)
+            && l.value == "<NA>"
+            && (lhs.name.starts_with("ka.") || lhs.name.starts_with("jevt."))
+        {
+            self.warnings.push((
+                LOAD_UNSAFE_NA_CHECK,
+                "comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of the rule condition. If you need to check for the existence of a field, consider using the 'exists' operator instead.".into(),
+            ));
+        }
+    }
+}
+
+fn check_nul(l: &Literal) -> Result<(), CompileError> {
+    if l.value.contains('\0') {
+        return Err(
+            CompileError::new("filter value cannot contain a NUL byte (\\x00)")
+                .at(l.value.replace('\0', "\\x00"), l.span),
+        );
+    }
+    Ok(())
+}
+
+fn field_token(name: &str, arg: &Option<String>) -> String {
+    match arg {
+        Some(a) => format!("{name}[{a}]"),
+        None => name.to_string(),
+    }
+}
+
+/// `FieldName` of the condition grammar (`a.b`, `a.b_c.d`), with an optional
+/// `[arg]` suffix.
+fn looks_like_field(s: &str) -> bool {
+    let (name, _) = split_field_token(s);
+    let mut segs = name.split('.');
+    let ok_seg = |seg: &str| {
+        let mut cs = seg.chars();
+        cs.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    name.contains('.') && segs.all(ok_seg)
+}
+
+fn split_field_token(s: &str) -> (&str, Option<&str>) {
+    match s.find('[') {
+        Some(i) if s.ends_with(']') => (&s[..i], Some(&s[i + 1..s.len() - 1])),
+        _ => (s, None),
+    }
+}
+
+/// A regex with no metacharacters (besides a leading/trailing `.*`) could
+/// be `=`, `contains`, `startswith` or `endswith`.
+fn regex_is_plain(p: &str) -> bool {
+    let core = p.strip_prefix(".*").unwrap_or(p);
+    let core = core.strip_suffix(".*").unwrap_or(core);
+    !core.chars().any(|c| "\\.^$|?*+()[]{}".contains(c))
+}
+
+/// Compile a Falco `regex` pattern: RE2 POSIX syntax, anchored at both ends.
+///
+/// Perl extensions RE2 rejects in POSIX mode (`\d`, `\s`, `\w`, `\b`, `\A`,
+/// `\z`, `(?…)` groups and flags, lazy quantifiers) are rejected here too.
+///
+/// # Errors
+/// `invalid regex pattern: <reason>`.
+pub fn compile_regex(p: &str) -> Result<Regex, String> {
+    let err = |m: &str| format!("invalid regex pattern: {m}");
+    let b = p.as_bytes();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if i + 1 < b.len() => {
+                let c = b[i + 1];
+                if b"dDsSwW".contains(&c) || (!in_class && b"bBAzQEC".contains(&c)) {
+                    return Err(err(&format!("invalid escape sequence: \\{}", c as char)));
+                }
+                i += 2;
+                continue;
+            }
+            b'[' if !in_class => {
+                in_class = true;
+                // A leading ']' (after an optional '^') is literal.
+                if b.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if b.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' if in_class => in_class = false,
+            b'(' if !in_class && b.get(i + 1) == Some(&b'?') => {
+                return Err(err("missing argument to repetition operator: ?"));
+            }
+            b'?' if !in_class && i > 0 && matches!(b[i - 1], b'*' | b'+' | b'?' | b'}') => {
+                return Err(err("bad repetition operator: ??"));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+        let msg = e.to_string();
+        let last = msg
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        err(last.trim_start_matches("error: ").trim())
+    })
+}
+
+/// Whether a rule name matches one of the selection patterns.
+fn name_matches(patterns: &[String], name: &str) -> bool {
+    patterns.iter().any(|p| glob_match(p, name, false))
+}
+
+fn selected(rule: &RuleDef, opts: &RulesetOptions) -> bool {
+    let mut on = rule.enabled;
+    if !opts.enabled_tags.is_empty() && rule.tags.is_disjoint(&opts.enabled_tags) {
+        on = false;
+    }
+    if name_matches(&opts.enabled_rules, &rule.name) {
+        on = true;
+    }
+    if name_matches(&opts.disabled_rules, &rule.name) {
+        on = false;
+    }
+    if !rule.tags.is_disjoint(&opts.disabled_tags) {
+        on = false;
+    }
+    on && rule.priority.at_least(opts.min_priority)
+}
+
+impl Ruleset {
+    /// Compiles every rule of `table.source()`; rules of other sources are
+    /// ignored (the caller warns).
+    ///
+    /// Returns the ruleset plus diagnostics. A rule that fails to compile
+    /// yields an Error diagnostic with code `LOAD_ERR_COMPILE_CONDITION` /
+    /// `LOAD_ERR_COMPILE_OUTPUT`, item (Rule, name), location =
+    /// `rule.location`, and a message naming the offending token and its
+    /// byte offset in the condition; the rule is left out of the ruleset.
+    /// With `skip_if_unknown_filter`, an unknown field instead gives a
+    /// `LOAD_UNKNOWN_FILTER` warning and the rule is skipped. Compiler hints
+    /// are `LOAD_COMPILE_CONDITION` / `LOAD_UNSAFE_NA_CHECK` warnings.
+    /// Disabled rules are still compiled and validated.
+    pub fn compile(
+        rules: &[RuleDef],
+        table: Arc<dyn FieldTable>,
+        opts: &RulesetOptions,
+    ) -> (Ruleset, Vec<Diagnostic>) {
+        let source = table.source().to_string();
+        let index_field = table.index_field().map(str::to_string);
+        let mut reg = FieldRegistry::new(table.clone());
+        let mut diags = Vec::new();
+        let mut compiled = Vec::new();
+        for rule in rules.iter().filter(|r| r.source == source) {
+            let diag = |sev_err: bool, code: &'static str, msg: String| {
+                let d = if sev_err {
+                    Diagnostic::error(code, msg)
+                } else {
+                    Diagnostic::warning(code, msg)
+                };
+                let d = d.about(ItemKind::Rule, rule.name.clone());
+                match &rule.location {
+                    Some(l) => d.at(l.clone()),
+                    None => d,
+                }
+            };
+            let mut rc = RuleCompiler {
+                reg: &mut reg,
+                warnings: Vec::new(),
+            };
+            let cond = rc.expr(&rule.condition);
+            let cond = match cond {
+                Ok(n) => n,
+                Err(e) => {
+                    let msg = e.render();
+                    if rule.skip_if_unknown_filter && is_unknown_filter(&e.message) {
+                        diags.push(diag(
+                            false,
+                            LOAD_UNKNOWN_FILTER,
+                            format!("{msg}; rule skipped (skip-if-unknown-filter)"),
+                        ));
+                    } else {
+                        diags.push(diag(true, LOAD_ERR_COMPILE_CONDITION, msg));
+                    }
+                    continue;
+                }
+            };
+            let output = match Formatter::compile(&rule.output, &mut rc) {
+                Ok(f) => f,
+                Err(msg) => {
+                    if rule.skip_if_unknown_filter && is_unknown_filter(&msg) {
+                        diags.push(diag(
+                            false,
+                            LOAD_UNKNOWN_FILTER,
+                            format!("{msg}; rule skipped (skip-if-unknown-filter)"),
+                        ));
+                    } else {
+                        diags.push(diag(true, LOAD_ERR_COMPILE_OUTPUT, msg));
+                    }
+                    continue;
+                }
+            };
+            for (code, msg) in rc.warnings {
+                diags.push(diag(false, code, msg));
+            }
+            let index_values = index_field
+                .as_deref()
+                .and_then(|f| index::required_values(&rule.condition, f));
+            compiled.push(CompiledRule {
+                name: rule.name.clone(),
+                priority: rule.priority,
+                source: rule.source.clone(),
+                tags: rule.tags.iter().cloned().collect(),
+                enabled: selected(rule, opts),
+                index_values,
+                condition: cond,
+                output,
+            });
+        }
+
+        let all_enabled: Vec<u32> = compiled
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.enabled)
+            .map(|(i, _)| i as u32)
+            .collect();
+        let unpinned: Vec<u32> = all_enabled
+            .iter()
+            .copied()
+            .filter(|&i| compiled[i as usize].index_values.is_none())
+            .collect();
+        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        for &i in &all_enabled {
+            if let Some(vals) = &compiled[i as usize].index_values {
+                for v in vals {
+                    by_key.entry(v.clone()).or_default().push(i);
+                }
+            }
+        }
+        for list in by_key.values_mut() {
+            list.extend_from_slice(&unpinned);
+            list.sort_unstable();
+            list.dedup();
+        }
+        let time_slot = table.resolve("evt.time", None).ok().map(|f| reg.slot(f));
+        let time_iso_slot = table
+            .resolve("evt.time.iso8601", None)
+            .ok()
+            .map(|f| reg.slot(f));
+        (
+            Ruleset {
+                table,
+                time_slot,
+                time_iso_slot,
+                rules: compiled,
+                fields: reg.list,
+                matching: opts.rule_matching,
+                all_enabled,
+                by_key,
+                unpinned,
+            },
+            diags,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regex_is_posix_and_anchored() {
+        let r = compile_regex("a.c").unwrap();
+        assert!(r.is_match("abc"));
+        assert!(!r.is_match("xabc"));
+        assert!(compile_regex("a|b").unwrap().is_match("b"));
+        assert!(compile_regex("\\d+").is_err());
+        assert!(compile_regex("(?i)a").is_err());
+        assert!(compile_regex("a*?").is_err());
+        assert!(compile_regex("[\\d]").is_err());
+        assert!(compile_regex("[a\\]]").is_ok());
+        assert!(compile_regex("(")
+            .unwrap_err()
+            .starts_with("invalid regex pattern: "));
+    }
+
+    #[test]
+    fn plain_regexes_are_flagged() {
+        assert!(regex_is_plain("abc"));
+        assert!(regex_is_plain(".*abc.*"));
+        assert!(!regex_is_plain("a.c"));
+    }
+
+    #[test]
+    fn field_like_words() {
+        assert!(looks_like_field("ct.user"));
+        assert!(looks_like_field("json.value[/a]"));
+        assert!(!looks_like_field("ct"));
+        assert!(!looks_like_field("1.2"));
+    }
+}
