@@ -1,0 +1,127 @@
+//! gzip detection and inflation.
+//!
+//! Detection is by the magic bytes `1f 8b`, never by file name. A whole
+//! single-member gzip buffer (every CloudTrail S3 object) is inflated with
+//! libdeflate, sized from the ISIZE trailer; multi-member streams, lying or
+//! oversized ISIZE and corrupt data fall back to `flate2` (zlib-rs backend),
+//! which inflates member after member and keeps everything produced before
+//! an error.
+
+use std::io::Read;
+
+/// `true` if `bytes` start with the gzip magic `1f 8b`.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+}
+
+/// Result of inflating: the data produced, and the error that stopped
+/// inflation early, if any (truncated or corrupt input, size limit).
+pub struct Inflated {
+    pub data: Vec<u8>,
+    pub error: Option<InflateError>,
+}
+
+/// Why inflation stopped before the end of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InflateError {
+    /// Corrupt or truncated gzip data; the message comes from the inflater.
+    Corrupt(String),
+    /// The output would exceed the given limit (bytes).
+    TooLarge(u64),
+}
+
+/// Inflate a gzip buffer (one or more members), producing at most `limit`
+/// bytes.
+pub fn inflate(bytes: &[u8], limit: u64) -> Inflated {
+    if let Some(data) = inflate_single_member(bytes, limit) {
+        return Inflated { data, error: None };
+    }
+    inflate_stream(bytes, limit)
+}
+
+/// The libdeflate fast path: only when ISIZE is plausible and the buffer
+/// holds exactly one member.
+fn inflate_single_member(bytes: &[u8], limit: u64) -> Option<Vec<u8>> {
+    if bytes.len() < 18 {
+        return None;
+    }
+    let t = &bytes[bytes.len() - 4..];
+    let isize = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
+    // ISIZE is the size mod 2^32; deflate cannot expand more than ~1032x.
+    if isize as u64 > limit || isize > bytes.len().saturating_mul(1032) {
+        return None;
+    }
+    let mut out = vec![0u8; isize];
+    let mut d = libdeflater::Decompressor::new();
+    match d.gzip_decompress(bytes, &mut out) {
+        Ok(n) if n == isize => Some(out),
+        _ => None,
+    }
+}
+
+fn inflate_stream(bytes: &[u8], limit: u64) -> Inflated {
+    let mut dec = flate2::read::MultiGzDecoder::new(bytes).take(limit.saturating_add(1));
+    let mut data = Vec::with_capacity(bytes.len().saturating_mul(6).min(limit as usize));
+    let mut error = None;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match dec.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+            Err(e) => {
+                error = Some(InflateError::Corrupt(e.to_string()));
+                break;
+            }
+        }
+    }
+    if data.len() as u64 > limit {
+        data.truncate(limit as usize);
+        error = Some(InflateError::TooLarge(limit));
+    }
+    Inflated { data, error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn single_and_multi_member() {
+        let a = gz(b"hello ");
+        assert!(is_gzip(&a));
+        let r = inflate(&a, 1 << 20);
+        assert_eq!(r.data, b"hello ");
+        assert!(r.error.is_none());
+        let mut both = a.clone();
+        both.extend(gz(b"world"));
+        let r = inflate(&both, 1 << 20);
+        assert_eq!(r.data, b"hello world");
+        assert!(r.error.is_none());
+    }
+
+    #[test]
+    fn truncated_keeps_prefix() {
+        let data: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let z = gz(&data);
+        let r = inflate(&z[..z.len() / 2], 1 << 30);
+        assert!(matches!(r.error, Some(InflateError::Corrupt(_))));
+        assert!(!r.data.is_empty());
+        assert_eq!(&data[..r.data.len()], &r.data[..]);
+    }
+
+    #[test]
+    fn limit_is_enforced() {
+        let z = gz(&vec![b'a'; 100_000]);
+        let r = inflate(&z, 1000);
+        assert_eq!(r.data.len(), 1000);
+        assert_eq!(r.error, Some(InflateError::TooLarge(1000)));
+    }
+}
