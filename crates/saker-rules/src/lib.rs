@@ -22,6 +22,7 @@ pub mod diag;
 pub mod eval;
 pub mod fields;
 pub mod glob;
+pub mod loader;
 pub mod output;
 pub mod parser;
 pub mod pmatch;
