@@ -198,7 +198,11 @@ impl RuleCompiler<'_> {
                             ty,
                             is_list,
                             flags: t.flags,
-                            name: format!("{}({})", kind.name(), t.name),
+                            name: if *kind == Transformer::Val {
+                                t.name
+                            } else {
+                                format!("{}({})", kind.name(), t.name)
+                            },
                         })
                     }
                 }
@@ -366,6 +370,13 @@ impl RuleCompiler<'_> {
         };
         for l in &literals {
             self.literal_warnings(&lhs, op, l);
+            if let COperand::Field(slot) = lhs.op {
+                let rf = &self.reg.list[slot];
+                self.reg
+                    .table
+                    .check_value(rf, &l.value)
+                    .map_err(|m| CompileError::new(m).at(l.value.clone(), l.span))?;
+            }
         }
 
         let test = if op == Op::PMatch {
