@@ -1,13 +1,33 @@
 //! The `saker` binary: command-line wiring only; the work lives in the
-//! library crates.
+//! library crates. One module per command under `cmd/`.
+//!
+//! Exit codes: 0 success (whatever was found), 2 bad usage or unusable
+//! rules. Errors go to stderr.
 
-use clap::Parser;
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 /// saker — threat detection and posture for AWS EC2 estates.
 #[derive(Parser, Debug)]
 #[command(name = "saker", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Falco-format rules files: validate and list.
+    #[command(subcommand)]
+    Rules(cmd::rules::RulesCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Rules(c) => cmd::rules::run(c),
+    }
 }

@@ -199,6 +199,112 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
 }
 
 fn parse_documents_inner(text: &str) -> Result<Vec<Node>, YamlError> {
+    match parse_strict(text) {
+        Err(e) if e.message.contains("indentation") => match relax_flow_indentation(text) {
+            // yaml-cpp (Falco) accepts flow collections whose continuation
+            // lines are less indented than YAML 1.2 requires (e.g. a closing
+            // `]` under the key); retry with those lines indented.
+            Some(relaxed) => parse_strict(&relaxed).map_err(|_| e),
+            None => Err(e),
+        },
+        r => r,
+    }
+}
+
+/// Indent the continuation lines of flow collections (`[ … ]`, `{ … }`
+/// spanning lines) to two columns past their parent key, as yaml-cpp
+/// tolerates. Block scalars and quoted strings are left alone. `None` when
+/// nothing changes.
+pub fn relax_flow_indentation(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut depth = 0usize;
+    let mut required = 0usize;
+    let mut quote: Option<char> = None;
+    let mut block_scalar_indent: Option<usize> = None;
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let content = line.trim();
+        if let Some(bi) = block_scalar_indent {
+            if content.is_empty() || indent > bi {
+                out.push_str(line);
+                continue;
+            }
+            block_scalar_indent = None;
+        }
+        let mut chars: Vec<char> = line.chars().collect();
+        if depth > 0 && quote.is_none() && !content.is_empty() && indent < required {
+            let pad = required - indent;
+            chars.splice(0..0, std::iter::repeat_n(' ', pad));
+            changed = true;
+        }
+        // Scan the line.
+        let mut i = 0;
+        let mut at_value_start = depth == 0;
+        // Effective indentation: past `- ` sequence indicators.
+        let mut eff = chars.iter().take_while(|c| **c == ' ').count();
+        if depth == 0 && quote.is_none() {
+            while chars.get(eff) == Some(&'-') && chars.get(eff + 1).is_some_and(|c| *c == ' ') {
+                eff += 2;
+                while chars.get(eff) == Some(&' ') {
+                    eff += 1;
+                }
+            }
+        }
+        while i < chars.len() {
+            let c = chars[i];
+            if let Some(q) = quote {
+                if q == '\'' && c == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    quote = None;
+                } else if q == '"' && c == '\\' {
+                    i += 2;
+                    continue;
+                } else if q == '"' && c == '"' {
+                    quote = None;
+                }
+                i += 1;
+                continue;
+            }
+            let prev_blank = i == 0 || chars[i - 1] == ' ' || chars[i - 1] == '\t';
+            match c {
+                '#' if prev_blank => break,
+                '\'' | '"' if depth > 0 || at_value_start => quote = Some(c),
+                '[' | '{' if depth > 0 || at_value_start => {
+                    if depth == 0 {
+                        required = eff + 2;
+                    }
+                    depth += 1;
+                }
+                ']' | '}' if depth > 0 => depth -= 1,
+                '|' | '>' if depth == 0 && at_value_start => {
+                    block_scalar_indent = Some(eff);
+                    break;
+                }
+                ' ' | '\t' | '\r' | '\n' => {}
+                '-' if depth == 0 && at_value_start && chars.get(i + 1) == Some(&' ') => {}
+                ':' if depth == 0 && chars.get(i + 1).is_none_or(|n| n.is_whitespace()) => {
+                    at_value_start = true;
+                    i += 1;
+                    continue;
+                }
+                _ => {
+                    if depth == 0 {
+                        at_value_start = false;
+                    }
+                }
+            }
+            i += 1;
+        }
+        out.extend(chars);
+    }
+    changed.then_some(out)
+}
+
+fn parse_strict(text: &str) -> Result<Vec<Node>, YamlError> {
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -394,6 +500,21 @@ mod tests {
         assert!(parse_documents(&deep).is_err());
         let e = parse_documents("- rule: x\n  desc: \"unterminated\n").unwrap_err();
         assert!(e.pos.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn flow_sequences_closed_under_their_key_load_like_yaml_cpp() {
+        let text = "- list: l\n  items: [\n    \"a b\",\n    c\n  ]\n- rule: r\n  condition: >\n    x in [y]\n";
+        let d = parse_documents(text).unwrap();
+        let items = d[0].as_seq().unwrap()[0]
+            .get("items")
+            .unwrap()
+            .as_seq()
+            .unwrap();
+        assert_eq!(items[0].scalar(), Some("a b"));
+        assert_eq!(items[1].scalar(), Some("c"));
+        let cond = d[0].as_seq().unwrap()[1].get("condition").unwrap();
+        assert_eq!(cond.scalar(), Some("x in [y]\n"));
     }
 
     #[test]

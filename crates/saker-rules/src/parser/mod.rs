@@ -213,6 +213,11 @@ fn operator_list() -> String {
         .join(", ")
 }
 
+/// Stack left below which [`Parser::nested`] switches to a new segment.
+const STACK_RED_ZONE: usize = 64 * 1024;
+/// Size of each new stack segment.
+const STACK_SEGMENT: usize = 1024 * 1024;
+
 struct Parser<'a> {
     lx: Lexer<'a>,
     depth: u32,
@@ -231,12 +236,17 @@ impl<'a> Parser<'a> {
     }
 
     /// Run `f` one nesting level deeper (libsinsp `depth_guard`).
+    ///
+    /// 1000 levels of this recursive descent need a few MB of stack in debug
+    /// builds, more than a spawned thread has by default: `stacker` moves the
+    /// recursion to a fresh heap-allocated stack segment whenever less than
+    /// [`STACK_RED_ZONE`] is left, whatever thread the caller runs on.
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
         self.depth += 1;
         let res = if self.depth >= MAX_DEPTH {
             Err(self.error(format!("exceeded max depth limit of {MAX_DEPTH}")))
         } else {
-            f(self)
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || f(self))
         };
         self.depth -= 1;
         res

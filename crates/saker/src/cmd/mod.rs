@@ -1,0 +1,16 @@
+//! One module per `saker` command.
+
+pub mod rules;
+
+use std::sync::Arc;
+
+use saker_rules::fields::FieldTable;
+
+/// The field tables saker serves: `aws_cloudtrail` (CloudTrail + json
+/// plugins) and `syscall` (Falco's syscall source, for runtime rules).
+pub fn builtin_tables() -> Vec<Arc<dyn FieldTable>> {
+    vec![
+        Arc::new(saker_cloudtrail::CloudTrailFields),
+        Arc::new(saker_runtime::SyscallFieldTable::new()),
+    ]
+}
