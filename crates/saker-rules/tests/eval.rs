@@ -50,7 +50,9 @@ fn conformance_cases() {
                 }
             }
             (Err(msg), None) => failures.push(format!("{cond}: unexpected error {msg:?}")),
-            (Ok(_), Some(want)) => failures.push(format!("{cond}: compiled, expected error {want}")),
+            (Ok(_), Some(want)) => {
+                failures.push(format!("{cond}: compiled, expected error {want}"))
+            }
             (Ok((rs, diags)), None) => {
                 if let Some(w) = case.get("warning").and_then(J::as_str) {
                     if !diags
@@ -72,7 +74,12 @@ fn conformance_cases() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn options(o: Option<&J>) -> RulesetOptions {
@@ -107,7 +114,11 @@ fn conformance_rulesets() {
             .unwrap()
             .iter()
             .map(|r| {
-                let mut d = rule(r["name"].as_str().unwrap(), r["condition"].as_str().unwrap(), "o");
+                let mut d = rule(
+                    r["name"].as_str().unwrap(),
+                    r["condition"].as_str().unwrap(),
+                    "o",
+                );
                 if let Some(p) = r.get("priority").and_then(J::as_str) {
                     d.priority = p.parse().unwrap();
                 }
@@ -137,7 +148,10 @@ fn conformance_rulesets() {
                 let e = event(&fields, 0);
                 let mut out = Vec::new();
                 rs.evaluate(&e, &mut out);
-                let got: Vec<&str> = out.iter().map(|m| rs.rules()[m.rule].name.as_str()).collect();
+                let got: Vec<&str> = out
+                    .iter()
+                    .map(|m| rs.rules()[m.rule].name.as_str())
+                    .collect();
                 assert_eq!(got, want, "{name}: event {fields:?}, index {use_index}");
             }
         }
@@ -220,10 +234,18 @@ fn compile_errors_are_located_rule_diagnostics() {
     assert_eq!(d.code, "LOAD_ERR_COMPILE_CONDITION");
     assert_eq!(d.item, Some((ItemKind::Rule, "Bad".to_string())));
     assert_eq!(d.location, Some(loc.clone()));
-    assert!(d.message.contains("0x10 is not a valid number"), "{}", d.message);
+    assert!(
+        d.message.contains("0x10 is not a valid number"),
+        "{}",
+        d.message
+    );
     assert!(d.message.contains("'0x10' at offset 22"), "{}", d.message);
     assert_eq!(diags[1].code, "LOAD_ERR_COMPILE_OUTPUT");
-    assert!(diags[1].message.contains("unknown filter: t.nope"), "{}", diags[1].message);
+    assert!(
+        diags[1].message.contains("unknown filter: t.nope"),
+        "{}",
+        diags[1].message
+    );
     // Only the good rule is in the ruleset; the other source is ignored.
     let names: Vec<_> = rs.rules().iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["Good"]);

@@ -6,10 +6,18 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use saker_rules::fields::{ArgForm, Event, FieldDef, FieldFlags, FieldTable, FieldType, ResolvedField, Value};
+use saker_rules::fields::{
+    ArgForm, Event, FieldDef, FieldFlags, FieldTable, FieldType, ResolvedField, Value,
+};
 use saker_rules::{Priority, RuleDef};
 
-const fn def(name: &'static str, ty: FieldType, arg: ArgForm, is_list: bool, flags: FieldFlags) -> FieldDef {
+const fn def(
+    name: &'static str,
+    ty: FieldType,
+    arg: ArgForm,
+    is_list: bool,
+    flags: FieldFlags,
+) -> FieldDef {
     FieldDef {
         name,
         ty,
@@ -46,8 +54,20 @@ pub static FIELDS: &[FieldDef] = &[
     def("t.buf", FieldType::Bytes, ArgForm::None, false, NONE),
     def("t.ip", FieldType::IpAddr, ArgForm::None, false, NONE),
     def("t.net", FieldType::IpNet, ArgForm::None, false, NONE),
-    def("t.key", FieldType::String, ArgForm::KeyRequired, false, NONE),
-    def("t.idx", FieldType::String, ArgForm::IndexOptional, false, NONE),
+    def(
+        "t.key",
+        FieldType::String,
+        ArgForm::KeyRequired,
+        false,
+        NONE,
+    ),
+    def(
+        "t.idx",
+        FieldType::String,
+        ArgForm::IndexOptional,
+        false,
+        NONE,
+    ),
     def("t.opaque", FieldType::Opaque, ArgForm::None, false, NONE),
     def(
         "t.filteronly",
@@ -64,7 +84,10 @@ pub static FIELDS: &[FieldDef] = &[
         FieldType::String,
         ArgForm::None,
         false,
-        FieldFlags { no_rhs: true, ..NONE },
+        FieldFlags {
+            no_rhs: true,
+            ..NONE
+        },
     ),
     def(
         "t.notr",
@@ -78,25 +101,51 @@ pub static FIELDS: &[FieldDef] = &[
     ),
     def("evt.num", FieldType::Uint64, ArgForm::None, false, NONE),
     def("evt.time", FieldType::String, ArgForm::None, false, NONE),
-    def("evt.time.iso8601", FieldType::String, ArgForm::None, false, NONE),
-    def("evt.plugininfo", FieldType::String, ArgForm::None, false, NONE),
+    def(
+        "evt.time.iso8601",
+        FieldType::String,
+        ArgForm::None,
+        false,
+        NONE,
+    ),
+    def(
+        "evt.plugininfo",
+        FieldType::String,
+        ArgForm::None,
+        false,
+        NONE,
+    ),
     def("ct.id", FieldType::String, ArgForm::None, false, NONE),
     def("ct.name", FieldType::String, ArgForm::None, false, NONE),
     def("ct.user", FieldType::String, ArgForm::None, false, NONE),
     def("ct.srcip", FieldType::String, ArgForm::None, false, NONE),
     def("ct.region", FieldType::String, ArgForm::None, false, NONE),
-    def("ct.request.username", FieldType::String, ArgForm::None, false, NONE),
-    def("json.value", FieldType::String, ArgForm::KeyRequired, false, NONE),
+    def(
+        "ct.request.username",
+        FieldType::String,
+        ArgForm::None,
+        false,
+        NONE,
+    ),
+    def("ct.error", FieldType::String, ArgForm::None, false, NONE),
+    def(
+        "json.value",
+        FieldType::String,
+        ArgForm::KeyRequired,
+        false,
+        NONE,
+    ),
 ];
 
 /// The test source, optionally indexed on `t.name`.
 pub struct TestTable {
     pub indexed: bool,
+    pub source: &'static str,
 }
 
 impl FieldTable for TestTable {
     fn source(&self) -> &str {
-        "test"
+        self.source
     }
     fn fields(&self) -> &[FieldDef] {
         FIELDS
@@ -107,7 +156,19 @@ impl FieldTable for TestTable {
 }
 
 pub fn table(indexed: bool) -> Arc<dyn FieldTable> {
-    Arc::new(TestTable { indexed })
+    Arc::new(TestTable {
+        indexed,
+        source: "test",
+    })
+}
+
+/// The same fields under the CloudTrail source name (for Falco's worked
+/// alert examples, whose JSON names the source).
+pub fn ct_table() -> Arc<dyn FieldTable> {
+    Arc::new(TestTable {
+        indexed: false,
+        source: "aws_cloudtrail",
+    })
 }
 
 /// An event: field token → value, a timestamp, and the index key.
@@ -121,7 +182,11 @@ pub struct MapEvent {
 
 impl Event for MapEvent {
     fn extract(&self, field: &ResolvedField) -> Option<Value<'_>> {
-        *self.extracts.borrow_mut().entry(field.display.clone()).or_default() += 1;
+        *self
+            .extracts
+            .borrow_mut()
+            .entry(field.display.clone())
+            .or_default() += 1;
         if field.display == "evt.time" && !self.values.contains_key("evt.time") {
             return Some(Value::Str(Cow::Owned(
                 saker_rules::output::format_evt_time(self.ts),
