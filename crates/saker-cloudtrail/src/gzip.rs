@@ -51,12 +51,27 @@ fn inflate_single_member(bytes: &[u8], limit: u64) -> Option<Vec<u8>> {
     if isize as u64 > limit || isize > bytes.len().saturating_mul(1032) {
         return None;
     }
+    // libdeflate stops after the first member: if another member header
+    // may follow, let the streaming path handle the whole buffer.
+    if may_hold_second_member(&bytes[10..]) {
+        return None;
+    }
     let mut out = vec![0u8; isize];
     let mut d = libdeflater::Decompressor::new();
     match d.gzip_decompress(bytes, &mut out) {
         Ok(n) if n == isize => Some(out),
         _ => None,
     }
+}
+
+/// A plausible gzip member header (magic, deflate method, no reserved
+/// flag bits, known OS byte) somewhere in `rest`. False positives only cost
+/// the slower path.
+fn may_hold_second_member(rest: &[u8]) -> bool {
+    memchr::memmem::find_iter(rest, &[0x1f, 0x8b, 0x08]).any(|i| {
+        rest.get(i + 3).is_some_and(|flg| flg & 0xe0 == 0)
+            && rest.get(i + 9).is_some_and(|os| *os <= 13 || *os == 255)
+    })
 }
 
 fn inflate_stream(bytes: &[u8], limit: u64) -> Inflated {
