@@ -1,0 +1,33 @@
+//! # saker-alerts — where alerts go
+//!
+//! An [`AlertSink`] receives every alert of a run, in order. A source unit
+//! (file, S3 object, SQS message) counts as handled only once its alerts were
+//! accepted by every sink, so a sink must not return from
+//! [`AlertSink::deliver`] before the alert is as durable as that sink can
+//! make it (written to its stream, spooled, …).
+//!
+//! One module per sink: [`stream`] writes Falco's text line or Falco's JSON
+//! alert layout to any `Write` (stdout, a file).
+
+pub mod stream;
+
+pub use stream::{StreamFormat, StreamSink};
+
+use saker_rules::output::Alert;
+use std::io;
+
+/// A destination for alerts.
+///
+/// The pipeline calls [`deliver`](AlertSink::deliver) once per alert, from
+/// one thread, in the order of the input; then [`flush`](AlertSink::flush)
+/// when a source unit is complete and at the end of the run. The `raw`
+/// argument is the CloudTrail record (or other event) as JSON text, for sinks
+/// that keep it.
+///
+/// # Errors
+/// An I/O error means the alert was **not** delivered; the pipeline stops
+/// acknowledging input and reports it.
+pub trait AlertSink: Send {
+    fn deliver(&mut self, alert: &Alert, raw: &str) -> io::Result<()>;
+    fn flush(&mut self) -> io::Result<()>;
+}
