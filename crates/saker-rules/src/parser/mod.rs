@@ -57,7 +57,8 @@ pub struct ParseError {
     pub message: String,
     /// Byte offset in the parsed text where parsing stopped.
     pub pos: usize,
-    /// 1-based line (like libsinsp, both `\r` and `\n` start a new line).
+    /// 1-based line; `\n`, `\r` and `\r\n` each end a line (libsinsp counts
+    /// `\r\n` as two).
     pub line: u32,
     /// 1-based column, in characters.
     pub col: u32,
@@ -71,10 +72,9 @@ impl ParseError {
         }
         let before = &text[..pos];
         let line_start = before.rfind(['\r', '\n']).map_or(0, |i| i + 1);
-        let line = 1 + before
-            .bytes()
-            .filter(|b| matches!(b, b'\r' | b'\n'))
-            .count();
+        // `\n`, `\r` and `\r\n` each end a line.
+        let line = 1 + before.matches('\n').count() + before.matches('\r').count()
+            - before.matches("\r\n").count();
         let col = 1 + before[line_start..].chars().count();
         ParseError {
             message: message.into(),
