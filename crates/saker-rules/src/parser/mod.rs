@@ -31,6 +31,16 @@
 //!   list of fields, transformers, quoted strings, numbers or `(…)` lists of
 //!   those; arity is left to the compiler. Only `getopt(…)` may be followed by
 //!   a `[arg]`.
+//!
+//! Deliberate differences from libsinsp (all on inputs Falco rejects or
+//! mis-reads anyway):
+//! - A list whose first element is a quoted string with a bad escape
+//!   (`x in ("\q")`) is an error here; libsinsp swallows the error and reads
+//!   an empty list.
+//! - NUL in a bare value or field argument is rejected by the parser
+//!   (`filter value cannot contain a NUL byte (\x00)`), not later.
+//! - Error columns count characters, not bytes, and `\r\n` is one line break.
+//! - `\xHH` escapes (libs master) must form UTF-8 together.
 
 use std::fmt;
 
