@@ -323,6 +323,11 @@ impl Collector {
         Ok(unknown)
     }
 
+    /// Where a rule of that name was defined, if it was.
+    pub fn rule_location(&self, name: &str) -> Option<&Location> {
+        self.rule_idx.get(name).map(|&i| &self.rules[i].location)
+    }
+
     fn prev_rule_table(&self, i: usize) -> Option<Arc<dyn FieldTable>> {
         let prev = &self.rules[i];
         if prev.unknown_source {

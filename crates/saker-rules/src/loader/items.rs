@@ -650,10 +650,26 @@ impl<'a> FileReader<'a> {
             visibility: 0,
             location: self.loc(item.pos),
         };
+        // Falco silently replaces a redefined rule (the way rules were
+        // customised before `override`), so across files this is normal;
+        // within one file it is almost always a copy-paste mistake.
+        let same_file_duplicate = self
+            .collector
+            .rule_location(name)
+            .filter(|l| l.file == self.file)
+            .map(|l| l.line);
         let unknown = self
             .collector
             .define_rule(info)
             .map_err(|e| self.collect_err(item, e))?;
+        if let Some(line) = same_file_duplicate {
+            self.warn(
+                "SAKER_DUPLICATE_RULE",
+                format!("Rule '{name}' is defined again in the same file (first at line {line}); this definition replaces it, as in Falco"),
+                item.pos,
+                ctx,
+            );
+        }
         if unknown {
             self.warn(
                 "LOAD_UNKNOWN_SOURCE",
