@@ -109,6 +109,8 @@ pub struct RuleInfo {
 pub struct RuleUpdate {
     pub name: String,
     pub cond: Option<String>,
+    /// Where `cond` was written (used when it replaces the condition).
+    pub cond_source: Option<TextSource>,
     pub output: Option<String>,
     pub desc: Option<String>,
     pub tags: Option<BTreeSet<String>>,
@@ -452,6 +454,9 @@ impl Collector {
         let prev = &mut self.rules[i];
         if let Some(v) = info.cond {
             prev.cond = v;
+            if let Some(src) = info.cond_source {
+                prev.cond_source = src;
+            }
         }
         if let Some(v) = info.output {
             prev.output = v;

@@ -533,7 +533,9 @@ impl<'a> FileReader<'a> {
                     Ok(true)
                 };
                 if want("condition")? {
-                    u.cond = Some(decode_str(item, "condition", true)?.expect("required").0);
+                    let (cond, node) = decode_str(item, "condition", true)?.expect("required");
+                    u.cond = Some(cond);
+                    u.cond_source = Some(self.text_source(node));
                 }
                 if want("exceptions")? {
                     u.exceptions = Some(self.read_exceptions(item, true, name)?);
