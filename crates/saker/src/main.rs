@@ -1,8 +1,8 @@
 //! The `saker` binary: command-line wiring only; the work lives in the
 //! library crates. One module per command under `cmd/`.
 //!
-//! Exit codes: 0 success (whatever was found), 2 bad usage or unusable
-//! rules. Errors go to stderr.
+//! Exit codes: 0 success (whatever was found), 1 when `--fail-on` fired,
+//! 2 bad usage or unusable rules. Errors go to stderr.
 
 mod cmd;
 
@@ -20,6 +20,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Detect threats in CloudTrail logs with Falco-format rules.
+    Detect(Box<cmd::detect::DetectArgs>),
     /// Falco-format rules files: validate and list.
     #[command(subcommand)]
     Rules(cmd::rules::RulesCommand),
@@ -28,6 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Detect(a) => cmd::detect::run_detect(*a),
         Command::Rules(c) => cmd::rules::run(c),
     }
 }

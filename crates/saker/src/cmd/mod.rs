@@ -1,5 +1,6 @@
 //! One module per `saker` command.
 
+pub mod detect;
 pub mod rules;
 
 use std::sync::Arc;

@@ -1,0 +1,279 @@
+//! `saker detect [INPUT...]`: Falco-format rules over CloudTrail records.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use saker_alerts::{StreamFormat, StreamSink};
+use saker_cloudtrail::s3key::FileFilter;
+use saker_detect::{
+    load_cloudtrail_ruleset, parse_time_arg, run, DetectOptions, Progress, RuleSources, RunError,
+    TimeWindow,
+};
+use saker_ingest::expand_inputs;
+use saker_rules::output::{JsonOptions, OutputOptions};
+use saker_rules::ruleset::{RuleMatching, RulesetOptions};
+use saker_rules::Priority;
+
+/// Output format of alerts on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertFormat {
+    /// Falco's text line: `<time>: <Priority> <output>`.
+    Text,
+    /// Falco's JSON alert, one per line.
+    Json,
+}
+
+/// `--rule-matching` (Falco's `rule_matching`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Matching {
+    /// Every matching rule raises an alert (saker's default).
+    All,
+    /// Only the first matching rule, in file order (Falco's default).
+    First,
+}
+
+/// Arguments of `saker detect`.
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    /// CloudTrail files or directories (searched recursively), or `-` for
+    /// stdin. Gzip is detected by content. Accepted layouts: S3 delivery
+    /// files ({"Records":[…]}), JSON arrays, single records, JSON lines,
+    /// CloudWatch Logs subscription and EventBridge envelopes.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+
+    /// Add a Falco rules file or directory (repeatable; loaded after the
+    /// built-in rules, so it may override their lists and macros).
+    #[arg(long = "rules", value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// Do not load saker's built-in EC2 rules.
+    #[arg(long)]
+    pub no_default_rules: bool,
+
+    /// Alert format on stdout.
+    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
+    pub output: AlertFormat,
+
+    /// Run only rules at least this severe (emergency, alert, critical,
+    /// error, warning, notice, info, debug).
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority, default_value = "debug")]
+    pub min_priority: Priority,
+
+    /// `all`: every matching rule alerts; `first`: only the first (Falco's default).
+    #[arg(long, value_enum, default_value_t = Matching::All)]
+    pub rule_matching: Matching,
+
+    /// Only events at or after this time: RFC 3339, a date, or a duration
+    /// ago (30m, 6h, 7d). Files in the S3 layout are skipped by name.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only these AWS accounts (repeatable or comma-separated).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub account: Vec<String>,
+
+    /// Only these regions (repeatable or comma-separated).
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub region: Vec<String>,
+
+    /// Exit with status 1 when an alert at or above this priority fired.
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
+    pub fail_on: Option<Priority>,
+
+    /// Disable rules whose name matches this pattern (`*`, `?`; repeatable).
+    #[arg(long = "disable-rule", short = 'D', value_name = "PATTERN")]
+    pub disable_rules: Vec<String>,
+
+    /// Disable rules with this tag (repeatable).
+    #[arg(long = "disable-tag", short = 'T', value_name = "TAG")]
+    pub disable_tags: Vec<String>,
+
+    /// Run only rules with one of these tags (repeatable).
+    #[arg(long = "enable-tag", short = 't', value_name = "TAG")]
+    pub enable_tags: Vec<String>,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Evaluate CloudTrail Insights records too (skipped and counted by default).
+    #[arg(long)]
+    pub include_insights: bool,
+
+    /// Do not print the closing summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn parse_priority(s: &str) -> Result<Priority, String> {
+    s.parse::<Priority>().map_err(|_| {
+        format!("invalid priority '{s}': expected emergency, alert, critical, error, warning, notice, info or debug")
+    })
+}
+
+/// Falco's hostname: `FALCO_HOSTNAME`, else the machine's name.
+fn hostname() -> String {
+    std::env::var("FALCO_HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned())
+}
+
+/// Run `saker detect`.
+pub fn run_detect(args: DetectArgs) -> ExitCode {
+    let now = chrono::Utc::now();
+    let mut window = TimeWindow::default();
+    for (arg, slot) in [
+        (&args.since, &mut window.since_ns),
+        (&args.until, &mut window.until_ns),
+    ] {
+        if let Some(v) = arg {
+            match parse_time_arg(v, now) {
+                Ok(ns) => *slot = Some(ns),
+                Err(e) => {
+                    eprintln!("saker detect: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    if let (Some(s), Some(u)) = (window.since_ns, window.until_ns) {
+        if s > u {
+            eprintln!("saker detect: --since is after --until");
+            return ExitCode::from(2);
+        }
+    }
+
+    let ropts = RulesetOptions {
+        rule_matching: match args.rule_matching {
+            Matching::All => RuleMatching::All,
+            Matching::First => RuleMatching::First,
+        },
+        min_priority: args.min_priority,
+        enabled_tags: args.enable_tags.iter().cloned().collect(),
+        disabled_rules: args.disable_rules.clone(),
+        disabled_tags: args.disable_tags.iter().cloned().collect(),
+        ..RulesetOptions::default()
+    };
+    let sources = RuleSources {
+        builtin: !args.no_default_rules,
+        paths: args.rules.clone(),
+    };
+    let loaded = match load_cloudtrail_ruleset(&sources, &ropts) {
+        Ok(l) => l,
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            eprintln!("saker detect: the rules cannot be used (see `saker rules validate`)");
+            return ExitCode::from(2);
+        }
+    };
+    let enabled = loaded.ruleset.rules().iter().filter(|r| r.enabled).count();
+    if enabled == 0 {
+        eprintln!("saker detect: warning: no CloudTrail rule is enabled");
+    }
+
+    let (units, input_errors) = expand_inputs(&args.inputs);
+    for e in &input_errors {
+        eprintln!("saker detect: {e}");
+    }
+    if units.is_empty() {
+        eprintln!("saker detect: nothing to read");
+        return ExitCode::from(2);
+    }
+
+    let (since_s, until_s) = window.seconds();
+    let opts = DetectOptions {
+        threads: args.threads,
+        file_filter: FileFilter {
+            since_s,
+            until_s,
+            accounts: args.account.clone(),
+            regions: args.region.clone(),
+            keep_digests: false,
+        },
+        window,
+        accounts: args.account.clone(),
+        regions: args.region.clone(),
+        decode: saker_cloudtrail::DecodeOptions {
+            evaluate_insights: args.include_insights,
+            ..Default::default()
+        },
+        output: OutputOptions {
+            hostname: hostname(),
+            time_format_iso_8601: false,
+        },
+    };
+
+    let format = match args.output {
+        AlertFormat::Text => StreamFormat::Text,
+        AlertFormat::Json => StreamFormat::Json(JsonOptions::default()),
+    };
+    let mut sink = StreamSink::new(io::BufWriter::new(io::stdout()), format);
+
+    let bar = progress_bar(units.len() as u64, args.quiet);
+    let mut on_progress = |p: &Progress| {
+        if let Some(bar) = &bar {
+            bar.set_position(p.units_done);
+            bar.set_message(format!("{} records, {} alerts", p.records, p.alerts));
+        }
+    };
+    let result = run(&units, &loaded.ruleset, &opts, &mut sink, &mut on_progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(RunError::Sink(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("saker detect: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    drop(sink);
+
+    if !args.quiet {
+        let mut err = io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "rules: {} CloudTrail rule(s) enabled of {} loaded{}",
+            enabled,
+            loaded.ruleset.rules().len(),
+            match loaded.warnings.len() {
+                0 => String::new(),
+                n => format!(", {n} warning(s) (see `saker rules validate`)"),
+            }
+        );
+        let _ = writeln!(err, "{summary}");
+    }
+    match (args.fail_on, summary.most_severe) {
+        (Some(threshold), Some(worst)) if worst.at_least(threshold) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// A progress bar on stderr, only when stderr is a terminal.
+fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
+    if quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} inputs  {msg}  [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
