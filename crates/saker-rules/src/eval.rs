@@ -419,14 +419,33 @@ fn as_bytes<'a>(v: &'a Value<'_>) -> Option<&'a [u8]> {
 }
 
 fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
+/// ASCII case-insensitive substring search (`strcasestr`); `lower_needle`
+/// is already lower-cased.
 fn icontains(hay: &[u8], lower_needle: &[u8]) -> bool {
-    lower_needle.is_empty()
-        || hay
-            .windows(lower_needle.len())
-            .any(|w| w.eq_ignore_ascii_case(lower_needle))
+    let Some((&first, rest)) = lower_needle.split_first() else {
+        return true;
+    };
+    if hay.len() < lower_needle.len() {
+        return false;
+    }
+    let last_start = hay.len() - lower_needle.len();
+    let upper = first.to_ascii_uppercase();
+    let mut from = 0;
+    while from <= last_start {
+        let window = &hay[from..=last_start];
+        let Some(i) = memchr::memchr2(first, upper, window) else {
+            return false;
+        };
+        let at = from + i;
+        if hay[at + 1..at + lower_needle.len()].eq_ignore_ascii_case(rest) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 fn ordering(op: Op, o: std::cmp::Ordering) -> bool {
@@ -446,7 +465,9 @@ fn ordering(op: Op, o: std::cmp::Ordering) -> bool {
 pub(crate) fn test_values(op: Op, a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => match op {
-            Op::Contains | Op::BContains => x.contains(y.as_ref()),
+            Op::Eq | Op::EqEq | Op::In | Op::Intersects => x == y,
+            Op::Ne => x != y,
+            Op::Contains | Op::BContains => contains_bytes(x.as_bytes(), y.as_bytes()),
             Op::StartsWith | Op::BStartsWith => x.starts_with(y.as_ref()),
             Op::EndsWith => x.ends_with(y.as_ref()),
             Op::IContains => icontains(x.as_bytes(), y.to_ascii_lowercase().as_bytes()),
@@ -484,5 +505,31 @@ pub(crate) fn test_values(op: Op, a: &Value<'_>, b: &Value<'_>) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn icontains_is_ascii_case_insensitive() {
+        assert!(icontains(b"Hello ROOT user", b"root"));
+        assert!(icontains(b"xRoOt", b"root"));
+        assert!(icontains(b"abc", b""));
+        assert!(!icontains(b"roo", b"root"));
+        assert!(!icontains(b"r-o-o-t", b"root"));
+        assert!(icontains(b"aaab", b"aab"));
+        assert!(icontains("ÉCOLE".as_bytes(), "Éc".as_bytes()));
+        assert!(contains_bytes(b"abc", b""));
+        assert!(contains_bytes(b"abc", b"bc"));
+    }
+
+    #[test]
+    fn ip_families_never_compare_equal() {
+        let v4 = Value::Ip("10.0.0.1".parse().unwrap());
+        let v6 = Value::Ip("::1".parse().unwrap());
+        assert!(!test_values(Op::Eq, &v4, &v6));
+        assert!(test_values(Op::Ne, &v4, &v6));
     }
 }
