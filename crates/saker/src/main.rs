@@ -20,6 +20,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Write a simulated day of CloudTrail with an attack in it, then detect.
+    Demo(cmd::demo::DemoArgs),
     /// Detect threats in CloudTrail logs with Falco-format rules.
     Detect(Box<cmd::detect::DetectArgs>),
     /// Falco-format rules files: validate and list.
@@ -30,6 +32,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(a) => cmd::demo::run_demo(a),
         Command::Detect(a) => cmd::detect::run_detect(*a),
         Command::Rules(c) => cmd::rules::run(c),
     }

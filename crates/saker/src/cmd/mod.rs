@@ -1,5 +1,6 @@
 //! One module per `saker` command.
 
+pub mod demo;
 pub mod detect;
 pub mod rules;
 

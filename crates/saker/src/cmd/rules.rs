@@ -22,6 +22,15 @@ pub enum RulesCommand {
         #[arg(required = true, value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
     },
+    /// Run the test cases kept beside rules files (`NAME.yaml` →
+    /// `NAME.tests.yaml`): records that must and must not trigger each
+    /// rule. Exit 0 when every case passes, 1 when one fails, 2 on errors.
+    Test {
+        /// Rules files, or directories holding rules files with tests
+        /// beside them.
+        #[arg(value_name = "FILE|DIR", default_value = "rules")]
+        paths: Vec<PathBuf>,
+    },
     /// List the rules: name, priority, source, enabled, tags.
     List {
         #[arg(required = true, value_name = "FILE|DIR")]
@@ -43,6 +52,39 @@ pub fn run(cmd: RulesCommand) -> ExitCode {
     match cmd {
         RulesCommand::Validate { paths } => validate(&paths),
         RulesCommand::List { paths, output } => list(&paths, output),
+        RulesCommand::Test { paths } => test(&paths),
+    }
+}
+
+fn test(paths: &[PathBuf]) -> ExitCode {
+    use saker_detect::rule_tests::{discover, run_file};
+    let files: Vec<PathBuf> = paths.iter().flat_map(|p| discover(p)).collect();
+    if files.is_empty() {
+        eprintln!(
+            "saker rules test: no rules file with a .tests.yaml beside it under {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let (mut passed, mut failed, mut errors) = (0, 0, 0);
+    for f in files {
+        let report = run_file(&f);
+        println!("{report}");
+        passed += report.passed();
+        failed += report.failed();
+        errors += report.errors.len();
+    }
+    println!("rule tests: {passed} passed, {failed} failed");
+    if errors > 0 {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
