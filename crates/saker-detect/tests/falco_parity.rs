@@ -37,7 +37,6 @@ struct ExpectedInput {
 }
 
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "camelCase")]
 struct ExpectedAlert {
     file: String,
     #[serde(rename = "eventID")]
@@ -149,19 +148,41 @@ fn falco_rules_raise_exactly_what_falco_would() {
 }
 
 #[test]
-fn shadowed_and_disabled_rules_never_fire() {
-    let exp = expected();
-    let by_rule = exp.alerts.iter().fold(BTreeMap::new(), |mut m, a| {
-        *m.entry(a.rule.as_str()).or_insert(0) += 1;
-        m
-    });
-    // §1: with `first`, `Run Instances` hides `… in Non-approved Region`
-    // (every successful RunInstances is outside `us-east-0`).
-    assert_eq!(by_rule.get("Run Instances"), Some(&2));
-    assert_eq!(by_rule.get("Run Instances in Non-approved Region"), None);
-    // `enabled: false` rules: the data has 3 successful ListBuckets.
-    assert_eq!(by_rule.get("List Buckets"), None);
-    assert_eq!(by_rule.get("All Cloudtrail Events"), None);
+fn first_match_shadows_later_rules_and_disabled_rules_never_run() {
+    let sources = || RuleSources {
+        builtin: false,
+        paths: vec![data("falco/aws_cloudtrail_rules.yaml")],
+    };
+    let count = |rule_matching| {
+        let opts = RulesetOptions {
+            rule_matching,
+            ..RulesetOptions::default()
+        };
+        let (_, alerts) = common::detect(
+            &[data("cloudtrail/invictus")],
+            sources(),
+            opts,
+            DetectOptions::default(),
+        );
+        alerts.into_iter().fold(BTreeMap::new(), |mut m, (a, _)| {
+            *m.entry(a.rule).or_insert(0u32) += 1;
+            m
+        })
+    };
+    let first = count(RuleMatching::First);
+    let all = count(RuleMatching::All);
+    // §1: both RunInstances rules match the 2 successful RunInstances…
+    assert_eq!(all.get("Run Instances"), Some(&2));
+    assert_eq!(all.get("Run Instances in Non-approved Region"), Some(&2));
+    // …but with `first` only the earlier one alerts.
+    assert_eq!(first.get("Run Instances"), Some(&2));
+    assert_eq!(first.get("Run Instances in Non-approved Region"), None);
+    // `enabled: false` rules never run, whatever the matching mode: the
+    // data has 3 successful ListBuckets.
+    for counts in [&first, &all] {
+        assert_eq!(counts.get("List Buckets"), None);
+        assert_eq!(counts.get("All Cloudtrail Events"), None);
+    }
 }
 
 /// A few alerts written out by hand from the rules file and the records,
@@ -193,8 +214,8 @@ fn rendered_messages_match_falco() {
                 .to_string()
         )
     );
-    // PutBucketPolicy: requestParameters.policy is a JSON object, so the
-    // ⟨d⟩ field `ct.request.policy` is the present empty string.
+    // PutBucketPolicy: the record has `"policy": ""` (the document is in
+    // `bucketPolicy`): a present empty string prints nothing, not <NA>.
     assert_eq!(
         message(
             "cloudtrail/invictus/CloudTrail/218007301253_CloudTrail_us-east-1_20230710T1230Z_ZtUNbBkwAu98FPZb.json",
