@@ -33,4 +33,7 @@ pub struct RuleDef {
     pub skip_if_unknown_filter: bool,
     /// Where the rule was first defined.
     pub location: Option<Location>,
+    /// Where the rule's condition text starts (the `condition:` value), for
+    /// compile errors; `None` falls back to [`RuleDef::location`].
+    pub condition_location: Option<Location>,
 }

@@ -363,8 +363,13 @@ impl RuleCompiler<'_> {
             Rhs::Value(l) => vec![l],
             Rhs::List(ls) => ls.iter().collect(),
             Rhs::ListName(l) => {
-                return Err(CompileError::new(format!("undefined list '{}'", l.value))
-                    .at(l.value.clone(), l.span))
+                // An identifier in list position that no list replaced: Falco's
+                // macro resolver reports it as an undefined macro.
+                return Err(CompileError::new(format!(
+                    "Undefined macro '{}' used in filter.",
+                    l.value
+                ))
+                .at(l.value.clone(), l.span));
             }
             Rhs::Field(_) => unreachable!("handled above"),
         };
@@ -636,7 +641,11 @@ impl Ruleset {
                             format!("{msg}; rule skipped (skip-if-unknown-filter)"),
                         ));
                     } else {
-                        diags.push(diag(true, LOAD_ERR_COMPILE_CONDITION, msg));
+                        let d = diag(true, LOAD_ERR_COMPILE_CONDITION, msg);
+                        diags.push(match &rule.condition_location {
+                            Some(l) => d.at(l.clone()),
+                            None => d,
+                        });
                     }
                     continue;
                 }

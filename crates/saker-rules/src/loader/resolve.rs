@@ -242,6 +242,7 @@ pub fn compile(col: &Collector) -> Compiled {
             tags: r.tags.clone(),
             skip_if_unknown_filter: r.skip_if_unknown_filter,
             location: Some(r.location.clone()),
+            condition_location: Some(r.cond_source.location.clone()),
         });
     }
 

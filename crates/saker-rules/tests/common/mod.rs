@@ -267,5 +267,6 @@ pub fn rule(name: &str, condition: &str, output: &str) -> RuleDef {
         tags: BTreeSet::new(),
         skip_if_unknown_filter: false,
         location: None,
+        condition_location: None,
     }
 }
