@@ -26,6 +26,16 @@ json plugin 0.7.4):
 * §5   the rendered message: the YAML-folded, trimmed output format with
        every `%field` replaced by its value or `<NA>`.
 
+Second part (`all_events_samples`): with the disabled first rule
+`All Cloudtrail Events` re-enabled in place, every event raises it; its
+output is computed (evt.num per file, evt.plugininfo = plugin String() with
+§6.3 ct.info, evt.time.iso8601, ct.id, ct.error) for up to two records per
+ct.info/plugininfo code path. The plugin's String() prints getUser's
+placeholder ("<NA>", "<unknown user type>") glued to the region when
+ct.user is absent (plugin code; §6.3 only describes the present case);
+saker deliberately prints nothing there, so those samples also carry
+`saker_message` (docs/falco-compat.md).
+
 Scope: only inputs where Falco's behaviour is unambiguous, i.e. S3-delivery
 files `{"Records":[...]}` (invictus + the Records-shaped fixtures). Bare
 arrays, single objects, JSON lines, CloudWatch/EventBridge envelopes and
@@ -278,7 +288,118 @@ FIELDS = {
     "ct.response.subnetid": lambda r: d(r, "responseElements", "subnetId"),
     "ct.response.reservationid": lambda r: d(r, "responseElements", "reservationId"),
     "s3.bucket": lambda r: d(r, "requestParameters", "bucketName"),
+    "s3.key": lambda r: d(r, "requestParameters", "key"),
+    "ct.id": lambda r: d(r, "eventID"),
+    "ct.readonly": lambda r: ct_readonly(r),
 }
+
+
+def ct_readonly(rec):
+    """JSON true → "true", any other value → "false", missing → absent."""
+    f = get(rec, "readOnly")
+    if f is ABSENT:
+        return ABSENT
+    return "true" if f.v is True else "false"
+
+
+def go_string(rec, key):
+    """fastjson GetStringBytes: the string, or None if missing/not a string."""
+    v = rec.get(key)
+    return cstr(v) if isinstance(v, str) else None
+
+
+def s3_bytes(rec):
+    """s3.bytes: In + Out, present iff either key exists (uint64, floats
+    truncated, anything else 0)."""
+
+    def u64(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return 0
+        return int(v) if v >= 0 else 0
+
+    vals = [get(rec, "additionalEventData", k) for k in ("bytesTransferredIn", "bytesTransferredOut")]
+    if all(v is ABSENT for v in vals):
+        return ABSENT
+    return sum(u64(v.v) for v in vals if v is not ABSENT)
+
+
+def s3_uri(rec):
+    b = get(rec, "requestParameters", "bucketName")
+    k = get(rec, "requestParameters", "key")
+    if b is ABSENT or k is ABSENT or not isinstance(b.v, str) or not isinstance(k.v, str):
+        return ABSENT
+    return "s3://" + cstr(b.v) + "/" + cstr(k.v)
+
+
+def ct_info(rec):
+    """§6.3 getEvtInfo."""
+    user = ct_user(rec)
+    if user is ABSENT:
+        return "<invalid cloudtrail event: userIdentity field missing>"
+    ip = f(rec, "ct.srcip")
+    if ip is ABSENT:
+        return "<invalid cloudtrail event: eventSource field missing>"
+    err = "!" if exists(f(rec, "ct.error")) else ""
+    rw = "\u2192" if f(rec, "ct.readonly") == "false" else "\u2190"
+    name = f(rec, "ct.name")
+    if name is ABSENT:
+        return "<invalid cloudtrail event: eventName field missing>"
+    info = f"{user} {err}{rw} {name}" if user == ip else f"{user} via {ip} {err}{rw} {name}"
+    if name == "PutBucketPublicAccessBlock":
+        cfg = get(rec, "requestParameters", "PublicAccessBlockConfiguration")
+        if cfg is not ABSENT and isinstance(cfg.v, dict):
+            # plugin bug: the flags are read at the top level → always false
+            info += " BlockPublicAcls=false BlockPublicPolicy=false IgnorePublicAcls=false RestrictPublicBuckets=false "
+        return info
+    n = s3_bytes(rec)
+    if n is not ABSENT:
+        info += f" Size={n}"
+    for label, v in (
+        ("URI", s3_uri(rec)),
+        ("Bucket", f(rec, "s3.bucket")),
+        ("Key", f(rec, "s3.key")),
+        ("Host", f(rec, "ct.request.host")),
+    ):
+        if v is not ABSENT:
+            return info + f" {label}={v}"
+    return info
+
+
+def user_for_plugininfo(rec):
+    """The `user` variable of the plugin's String(): getUser's second value,
+    which is NOT only the present ct.user: for an unknown identity type it
+    is "<unknown user type>", for Root/IAMUser/AWSService without the name
+    key "<NA>", for a missing type ""."""
+    t = get(rec, "userIdentity", "type")
+    if t is ABSENT or not isinstance(t.v, str):
+        return False, ""
+    u = ct_user(rec)
+    if u is not ABSENT:
+        return True, u
+    if cstr(t.v) in ("Root", "IAMUser", "AWSService"):
+        return False, "<NA>"
+    return False, "<unknown user type>"
+
+
+def plugin_info(rec, leak_user_placeholder):
+    """§6.3 evt.plugininfo (plugin String()). With leak_user_placeholder the
+    not-present branch of String() is followed literally (the placeholder
+    is printed right after the region); without it, only a present,
+    non-empty ct.user is printed (reference text)."""
+    src = go_string(rec, "eventSource")
+    region = go_string(rec, "awsRegion")
+    name = go_string(rec, "eventName")
+    if src is None or region is None or name is None:
+        raise SystemExit(f"String() error case not modelled: {rec.get('eventID')}")
+    suffix = ".amazonaws.com"
+    if len(src) > len(suffix) and src.endswith(suffix):
+        src = src[: -len(suffix)]
+    present, user = user_for_plugininfo(rec)
+    if present and user != "":
+        user = " " + user
+    elif not leak_user_placeholder:
+        user = ""
+    return f"{region}{user} {src} {name} {ct_info(rec)}"
 
 
 # --------------------------------------------------------------------------
@@ -445,15 +566,65 @@ def load_rule_meta():
     return {m["rule"]: (PRIORITY[m["priority"].upper()], m["output"].strip()) for m in meta}
 
 
+def iso8601(t_ns):
+    import datetime
+
+    secs, ns = divmod(t_ns, 1_000_000_000)
+    t = datetime.datetime.fromtimestamp(secs, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns:09d}+0000"
+
+
+def all_events_message(rec, num, t_ns, leak):
+    """`All Cloudtrail Events` output, evt.num counted per file."""
+    return (
+        f"Some Cloudtrail Event (evtnum={num} info={plugin_info(rec, leak)} "
+        f"ts={iso8601(t_ns)} id={render('%ct.id', rec)} error={render('%ct.error', rec)})"
+    )
+
+
+def signature(rec):
+    """What makes ct.info / evt.plugininfo take a different path."""
+    t = get(rec, "userIdentity", "type")
+    return (
+        t.v if t is not ABSENT and isinstance(t.v, str) else None,
+        ct_user(rec) is ABSENT,
+        ct_user(rec) == f(rec, "ct.srcip"),
+        exists(f(rec, "ct.error")),
+        f(rec, "ct.readonly"),
+        s3_bytes(rec) is ABSENT,
+        tuple(v is ABSENT for v in (s3_uri(rec), f(rec, "s3.bucket"), f(rec, "s3.key"), f(rec, "ct.request.host"))),
+        f(rec, "ct.name") == "PutBucketPublicAccessBlock",
+    )
+
+
+SAMPLES_PER_SIGNATURE = 2
+
+
 def main():
     meta = load_rule_meta()
     inputs = []
     alerts = []
+    samples = []
+    seen = {}
     for rel in INPUTS:
         for frel in plugin_files(rel):
             n = 0
             for rec, t_ns in emitted_records(frel):
                 n += 1
+                sig = signature(rec)
+                identifiable = isinstance(rec.get("eventID"), str)
+                if identifiable and seen.get(sig, 0) < SAMPLES_PER_SIGNATURE:
+                    seen[sig] = seen.get(sig, 0) + 1
+                    falco = all_events_message(rec, n, t_ns, leak=True)
+                    sample = {"file": frel, "eventID": rec.get("eventID"), "message": falco}
+                    saker = all_events_message(rec, n, t_ns, leak=False)
+                    if saker != falco:
+                        # Deliberate difference (docs/falco-compat.md): the
+                        # plugin's String() prints getUser's placeholder
+                        # ("<NA>", "<unknown user type>") glued to the region
+                        # when ct.user is absent; saker prints nothing there.
+                        sample["saker_message"] = saker
+                    samples.append(sample)
                 for name, enabled, pred in RULES:
                     if enabled and pred(rec):
                         prio, fmt = meta[name]
@@ -475,6 +646,13 @@ def main():
         "events = records Falco's cloudtrail plugin would emit for the file.",
         "inputs": inputs,
         "alerts": alerts,
+        "all_events_samples_about": "With the disabled rule `All Cloudtrail Events` "
+        "re-enabled in place (override enabled: replace), it is first and fires for every "
+        "event; its output (evt.num per file, evt.plugininfo with ct.info, "
+        "evt.time.iso8601, ct.id, ct.error) for up to "
+        f"{SAMPLES_PER_SIGNATURE} records per ct.info/plugininfo code path. "
+        "saker_message, when given, is what saker prints instead (deliberate difference).",
+        "all_events_samples": samples,
     }
     json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
