@@ -32,7 +32,7 @@ pub mod ruleset;
 pub mod transform;
 
 pub use diag::{Diagnostic, Location, Severity};
+pub use output::{Alert, JsonOptions, OutputOptions};
 pub use priority::Priority;
 pub use rule::RuleDef;
 pub use ruleset::{Match, RuleMatching, Ruleset, RulesetOptions};
-pub use output::{Alert, JsonOptions, OutputOptions};
