@@ -183,7 +183,7 @@ fn unknown_operator() {
 fn unknown_field() {
     assert_one_error(
         &format!("{RULE_HEAD}  condition: ct.nosuchfield = x\n"),
-        "rules.yaml:1:3: error: filter_check called with nonexistent field ct.nosuchfield",
+        "rules.yaml:6:14: error: filter_check called with nonexistent field ct.nosuchfield",
     );
 }
 
@@ -191,7 +191,7 @@ fn unknown_field() {
 fn type_mismatch() {
     assert_one_error(
         &format!("{RULE_HEAD}  condition: evt.num contains abc\n"),
-        "rules.yaml:1:3: error: 'contains' operator not supported for numeric filters",
+        "rules.yaml:6:14: error: 'contains' operator not supported for numeric filters",
     );
 }
 
