@@ -599,6 +599,65 @@ def signature(rec):
 
 SAMPLES_PER_SIGNATURE = 2
 
+# --------------------------------------------------------------------------
+# Record-level parity on records Falco would not read as files (JSON lines
+# test events, bare JSON arrays): each record is judged as if it were
+# delivered inside a {"Records":[...]} file.
+# --------------------------------------------------------------------------
+
+PANTHER = "rule-tests/panther_tests.jsonl"
+TRAILDISCOVER = "cloudtrail/traildiscover/docs/logExamples"
+
+
+def record_level_candidates():
+    """(locator, record) for every candidate record, in a fixed order:
+    every `event` of the Panther tests (line order), then every element of
+    the TrailDiscover examples (file name order)."""
+    with open(os.path.join(DATA, PANTHER), encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            ev = json.loads(line, object_pairs_hook=first_key_wins).get("event")
+            if isinstance(ev, dict):
+                yield f"{PANTHER}:{n}", ev
+    folder = os.path.join(DATA, TRAILDISCOVER)
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".cloudtrail"):
+            continue
+        d = json.load(open(os.path.join(folder, name), encoding="utf-8"), object_pairs_hook=first_key_wins)
+        for i, ev in enumerate(d if isinstance(d, list) else [d]):
+            if isinstance(ev, dict):
+                yield f"{TRAILDISCOVER}/{name}#{i}", ev
+
+
+def falco_emits(rec):
+    t = rec.get("eventTime")
+    if not isinstance(t, str) or event_time_ns(t) is None:
+        return False
+    et = rec.get("eventType")
+    return isinstance(et, str) and et != "AwsCloudTrailInsight"
+
+
+def record_level(meta):
+    out = {"candidates": 0, "falco_events": 0, "alerts": []}
+    for loc, rec in record_level_candidates():
+        out["candidates"] += 1
+        if not falco_emits(rec):
+            continue
+        out["falco_events"] += 1
+        for name, enabled, pred in RULES:
+            if enabled and pred(rec):
+                prio, fmt = meta[name]
+                out["alerts"].append(
+                    {
+                        "record": loc,
+                        "eventID": rec.get("eventID"),
+                        "rule": name,
+                        "priority": prio,
+                        "message": render(fmt, rec),
+                    }
+                )
+                break
+    return out
+
 
 def main():
     meta = load_rule_meta()
@@ -653,6 +712,12 @@ def main():
         f"{SAMPLES_PER_SIGNATURE} records per ct.info/plugininfo code path. "
         "saker_message, when given, is what saker prints instead (deliberate difference).",
         "all_events_samples": samples,
+        "record_level_about": "Record-level parity (Falco would not read these files: "
+        "JSON lines, bare arrays, .cloudtrail names): every Panther test event and every "
+        "TrailDiscover example record, judged as if delivered in a Records file. "
+        "candidates = records considered, falco_events = those with an RFC 3339 string "
+        "eventTime and a string eventType other than AwsCloudTrailInsight.",
+        "record_level": record_level(meta),
     }
     json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -236,7 +236,15 @@ pub fn string_or_empty(raw: &str) -> Cow<'_, str> {
 
 /// Parse an RFC 3339 timestamp (Go `time.RFC3339`, fractional seconds
 /// allowed) to ns since the epoch.
+///
+/// As Go's parser, and unlike chrono's, only an upper-case `T` separates
+/// date and time, the zone is `Z` or `±hh:mm` (no `z`) and a second of 60
+/// is refused: Falco's plugin skips `2021-05-20 15:53:47Z`.
 pub fn parse_rfc3339_ns(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.get(10) != Some(&b'T') || b.get(17..19) == Some(b"60") || s.ends_with('z') {
+        return None;
+    }
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()?
         .timestamp_nanos_opt()

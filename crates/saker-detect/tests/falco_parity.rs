@@ -28,6 +28,26 @@ struct Expected {
     inputs: Vec<ExpectedInput>,
     alerts: Vec<ExpectedAlert>,
     all_events_samples: Vec<AllEventsSample>,
+    record_level: RecordLevel,
+}
+
+/// Record-level parity on records Falco would not read as files.
+#[derive(Deserialize)]
+struct RecordLevel {
+    /// Records considered (Panther test events, TrailDiscover examples).
+    candidates: usize,
+    /// Those Falco would emit as events.
+    falco_events: u64,
+    alerts: Vec<RecordAlert>,
+}
+
+#[derive(Deserialize)]
+struct RecordAlert {
+    /// `path:line` or `path#index` under `../shared/data`.
+    record: String,
+    rule: String,
+    priority: String,
+    message: String,
 }
 
 /// The output of `All Cloudtrail Events` (re-enabled) for one record.
@@ -315,4 +335,139 @@ fn all_cloudtrail_events_output_matches_falco() {
     assert!(checked > 30, "{checked}");
     // Only the documented plugininfo difference (absent ct.user).
     assert!(differences <= 2, "{differences}");
+}
+
+/// The records of the record-level check, in the oracle's order: the
+/// `event` of every Panther test (line order), then every element of the
+/// TrailDiscover examples (file name order); each as its exact JSON text.
+fn record_level_candidates() -> Vec<(String, String)> {
+    use serde_json::value::RawValue;
+
+    #[derive(Deserialize)]
+    struct PantherTest<'a> {
+        #[serde(borrow)]
+        event: Option<&'a RawValue>,
+    }
+    let is_object = |r: &RawValue| r.get().starts_with('{');
+    let mut out = Vec::new();
+    let panther = "rule-tests/panther_tests.jsonl";
+    let text = std::fs::read_to_string(data(panther)).expect("panther tests");
+    for (n, line) in text.lines().enumerate() {
+        let test: PantherTest<'_> = serde_json::from_str(line).expect("panther test line");
+        if let Some(ev) = test.event.filter(|e| is_object(e)) {
+            out.push((format!("{panther}:{}", n + 1), ev.get().to_string()));
+        }
+    }
+    let folder = "cloudtrail/traildiscover/docs/logExamples";
+    let mut names: Vec<String> = std::fs::read_dir(data(folder))
+        .expect("traildiscover examples")
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|n| n.ends_with(".cloudtrail"))
+        .collect();
+    names.sort();
+    for name in names {
+        let text = std::fs::read_to_string(data(&format!("{folder}/{name}"))).expect("example");
+        let records: Vec<&RawValue> = match serde_json::from_str::<Vec<&RawValue>>(&text) {
+            Ok(v) => v,
+            Err(_) => vec![serde_json::from_str(&text).expect("example is JSON")],
+        };
+        for (i, r) in records.into_iter().enumerate() {
+            if is_object(r) {
+                out.push((format!("{folder}/{name}#{i}"), r.get().to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Panther's rule-test events and TrailDiscover's examples are JSON lines
+/// and bare arrays, which Falco's plugin does not read; judged record by
+/// record inside a `{"Records":[…]}` file, saker raises what Falco would.
+/// They cover rules and paths invictus does not: Root and AssumedRole
+/// console logins (`Console Root Login Without MFA` shadowed), `ct.user`
+/// `AssumedRole`/`FederatedUser` literals and `<NA>`, failed calls, bucket
+/// encryption/ACL and trail rules, records whose `eventTime` is not
+/// RFC 3339 (skipped).
+#[test]
+fn record_level_parity_on_test_events() {
+    let exp = expected().record_level;
+    let candidates = record_level_candidates();
+    assert_eq!(candidates.len(), exp.candidates);
+    let mut body = String::from("{\"Records\":[");
+    for (i, (_, raw)) in candidates.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(raw);
+    }
+    body.push_str("]}");
+    let path = std::env::temp_dir().join(format!("saker-falco-parity-{}.json", std::process::id()));
+    std::fs::write(&path, body).expect("temp file");
+    let (summary, alerts) = detect_file(&falco_ruleset(), &path);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(summary.records, exp.falco_events, "records evaluated");
+
+    let raw_of: BTreeMap<&str, &str> = candidates
+        .iter()
+        .map(|(loc, raw)| (loc.as_str(), raw.as_str()))
+        .collect();
+    let mut want: Vec<(&str, &str, &str, &str)> = exp
+        .alerts
+        .iter()
+        .map(|a| {
+            let raw = raw_of
+                .get(a.record.as_str())
+                .unwrap_or_else(|| panic!("{}", a.record));
+            (
+                *raw,
+                a.rule.as_str(),
+                a.priority.as_str(),
+                a.message.as_str(),
+            )
+        })
+        .collect();
+    let mut got: Vec<(&str, &str, &str, &str)> = alerts
+        .iter()
+        .map(|(a, raw)| {
+            let raw = raw_of
+                .values()
+                .find(|r| **r == raw.as_str())
+                .expect("alert raw is a candidate record");
+            (
+                *raw,
+                a.rule.as_str(),
+                a.priority.as_str(),
+                a.message.as_str(),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    let locate = |raw: &str| -> Vec<&str> {
+        candidates
+            .iter()
+            .filter(|(_, r)| r == raw)
+            .map(|(l, _)| l.as_str())
+            .collect()
+    };
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|w| !got.contains(w))
+        .map(|w| (locate(w.0), w.1, w.3))
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|g| !want.contains(g))
+        .map(|g| (locate(g.0), g.1, g.3))
+        .collect();
+    assert!(
+        want == got,
+        "Falco would raise but saker did not: {missing:#?}\nsaker raised but Falco would not: {extra:#?}"
+    );
+    assert!(want.len() > 30, "{}", want.len());
 }
