@@ -522,41 +522,89 @@ fn regex_is_plain(p: &str) -> bool {
 /// `invalid regex pattern: <reason>`.
 pub fn compile_regex(p: &str) -> Result<Regex, String> {
     let err = |m: &str| format!("invalid regex pattern: {m}");
+    // Translate to the `regex` crate's syntax while checking what RE2's
+    // POSIX mode rejects.
     let b = p.as_bytes();
+    let mut out = String::with_capacity(p.len() + 8);
     let mut i = 0;
     let mut in_class = false;
     while i < b.len() {
-        match b[i] {
+        let c = b[i];
+        match c {
             b'\\' if i + 1 < b.len() => {
-                let c = b[i + 1];
-                if b"dDsSwW".contains(&c) || (!in_class && b"bBAzQEC".contains(&c)) {
-                    return Err(err(&format!("invalid escape sequence: \\{}", c as char)));
+                let e = b[i + 1];
+                if b"dDsSwWpP".contains(&e) || (!in_class && b"bBAzQEC".contains(&e)) {
+                    return Err(err(&format!("invalid escape sequence: \\{}", e as char)));
                 }
+                out.push_str(&p[i..i + 2]);
                 i += 2;
+                continue;
+            }
+            b'[' if in_class && b.get(i + 1) == Some(&b':') => {
+                // POSIX class inside a bracket expression: copy through ":]".
+                let end = p[i + 2..].find(":]").map_or(b.len(), |k| i + 2 + k + 2);
+                out.push_str(&p[i..end]);
+                i = end;
                 continue;
             }
             b'[' if !in_class => {
                 in_class = true;
+                out.push('[');
+                i += 1;
                 // A leading ']' (after an optional '^') is literal.
-                if b.get(i + 1) == Some(&b'^') {
+                if b.get(i) == Some(&b'^') {
+                    out.push('^');
                     i += 1;
                 }
-                if b.get(i + 1) == Some(&b']') {
+                if b.get(i) == Some(&b']') {
+                    out.push_str("\\]");
                     i += 1;
                 }
+                continue;
+            }
+            b'[' if in_class => {
+                out.push_str("\\[");
+                i += 1;
+                continue;
             }
             b']' if in_class => in_class = false,
             b'(' if !in_class && b.get(i + 1) == Some(&b'?') => {
                 return Err(err("missing argument to repetition operator: ?"));
             }
-            b'?' if !in_class && i > 0 && matches!(b[i - 1], b'*' | b'+' | b'?' | b'}') => {
-                return Err(err("bad repetition operator: ??"));
+            b'?' | b'+' if !in_class && i > 0 && matches!(b[i - 1], b'*' | b'+' | b'?' | b'}') => {
+                return Err(err(&format!(
+                    "bad repetition operator: {}{}",
+                    b[i - 1] as char,
+                    c as char
+                )));
+            }
+            b'{' if !in_class => {
+                if is_repetition(&p[i..]) {
+                    let end = i + p[i..].find('}').unwrap_or(0) + 1;
+                    out.push_str(&p[i..end]);
+                    i = end;
+                } else {
+                    // RE2 takes a '{' that starts no valid repetition literally.
+                    out.push_str("\\{");
+                    i += 1;
+                }
+                continue;
+            }
+            b'}' if !in_class => {
+                out.push_str("\\}");
+                i += 1;
+                continue;
             }
             _ => {}
         }
-        i += 1;
+        // Copy one whole UTF-8 character.
+        let len = p[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&p[i..i + len]);
+        i += len;
     }
-    Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+    // FullMatch anchoring; in POSIX mode without one_line, ^ and $ inside the
+    // pattern match at line boundaries.
+    Regex::new(&format!("\\A(?m:{out})\\z")).map_err(|e| {
         let msg = e.to_string();
         let last = msg
             .lines()
@@ -565,6 +613,21 @@ pub fn compile_regex(p: &str) -> Result<Regex, String> {
             .unwrap_or("");
         err(last.trim_start_matches("error: ").trim())
     })
+}
+
+/// Whether `s` (starting at `{`) is a repetition `{n}`, `{n,}` or `{n,m}`.
+fn is_repetition(s: &str) -> bool {
+    let Some(end) = s.find('}') else {
+        return false;
+    };
+    let body = &s[1..end];
+    let (lo, hi) = match body.split_once(',') {
+        Some((lo, hi)) => (lo, Some(hi)),
+        None => (body, None),
+    };
+    !lo.is_empty()
+        && lo.bytes().all(|b| b.is_ascii_digit())
+        && hi.is_none_or(|h| h.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether a rule name matches one of the selection patterns.
@@ -744,6 +807,14 @@ mod tests {
         assert!(compile_regex("a*?").is_err());
         assert!(compile_regex("[\\d]").is_err());
         assert!(compile_regex("[a\\]]").is_ok());
+        assert!(compile_regex("[[:alpha:]]+").unwrap().is_match("abc"));
+        assert!(compile_regex("[]a]").unwrap().is_match("]"));
+        assert!(compile_regex("a{2}").unwrap().is_match("aa"));
+        assert!(compile_regex("a{,2}").unwrap().is_match("a{,2}"));
+        assert!(compile_regex("{x}").unwrap().is_match("{x}"));
+        assert!(compile_regex("a^b").is_ok());
+        assert!(compile_regex("x\\pL").is_err());
+        assert!(compile_regex("é.").unwrap().is_match("éa"));
         assert!(compile_regex("(")
             .unwrap_err()
             .starts_with("invalid regex pattern: "));
