@@ -471,3 +471,52 @@ fn record_level_parity_on_test_events() {
     );
     assert!(want.len() > 30, "{}", want.len());
 }
+
+/// `Delete Bucket Public Access Block` has no positive case in the public
+/// data, so here the record is built after AWS's documented
+/// `PutBucketPublicAccessBlock` shape and the outcome derived by hand from
+/// reference/falco.md §6.4: `json.value` of a JSON `false` is the string
+/// `false` (and so is the JSON string `"false"`), an absent pointer never
+/// compares equal.
+#[test]
+fn public_access_block_removal_follows_json_value_semantics() {
+    let record = |extra: &str, flags: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"IAMUser","userName":"alice"}},"eventTime":"2024-01-15T10:45:23Z","eventSource":"s3.amazonaws.com","eventName":"PutBucketPublicAccessBlock","awsRegion":"eu-west-1","sourceIPAddress":"192.0.2.7","requestParameters":{{{extra}"PublicAccessBlockConfiguration":{{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/",{flags}}},"bucketName":"b1","Host":"b1.s3.eu-west-1.amazonaws.com"}},"responseElements":null,"eventID":"e-1","eventType":"AwsApiCall"}}"#
+        )
+    };
+    let flags = |v: &str| {
+        format!(
+            r#""RestrictPublicBuckets":{v},"BlockPublicPolicy":{v},"BlockPublicAcls":{v},"IgnorePublicAcls":{v}"#
+        )
+    };
+    let cases = [
+        (record(r#""publicAccessBlock":"","#, &flags("false")), true),
+        (
+            record(r#""publicAccessBlock":"","#, &flags("\"false\"")),
+            true,
+        ),
+        (record(r#""publicAccessBlock":"","#, &flags("true")), false),
+        (record("", &flags("false")), false),
+    ];
+    let ruleset = falco_ruleset();
+    for (i, (rec, fires)) in cases.iter().enumerate() {
+        let path =
+            std::env::temp_dir().join(format!("saker-falco-pab-{}-{i}.json", std::process::id()));
+        std::fs::write(&path, format!("{{\"Records\":[{rec}]}}")).expect("temp file");
+        let (summary, alerts) = detect_file(&ruleset, &path);
+        std::fs::remove_file(&path).ok();
+        assert_eq!(summary.records, 1, "case {i}");
+        let got: Vec<_> = alerts.iter().map(|(a, _)| a.rule.as_str()).collect();
+        if *fires {
+            assert_eq!(got, ["Delete Bucket Public Access Block"], "case {i}");
+            assert_eq!(
+                alerts[0].0.output.split_once(": ").unwrap().1,
+                "Critical A public access block for a bucket has been deleted \
+                 (requesting user=alice, requesting IP=192.0.2.7, AWS region=eu-west-1, bucket=b1)"
+            );
+        } else {
+            assert!(got.is_empty(), "case {i}: {got:?}");
+        }
+    }
+}
