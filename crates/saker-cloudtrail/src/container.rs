@@ -253,6 +253,11 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
     /// where the next value may start.
     fn value_in(&mut self, data: &[u8], at: usize, limit: usize, line_mode: bool) -> usize {
         let b = &data[..limit];
+        if b[at] == b'{' && !line_mode {
+            if let Some(next) = self.records_first(data, at, limit) {
+                return next;
+            }
+        }
         match b[at] {
             b'{' | b'[' => match skip_value(b, at) {
                 Ok(end) => {
@@ -291,6 +296,129 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                 );
                 // Resynchronise at the next line.
                 memchr::memchr(b'\n', &b[at..]).map_or(limit, |k| at + k + 1)
+            }
+        }
+    }
+
+    /// Fast path for the S3 delivery shape `{"Records":[…]…}` with `Records`
+    /// as the first member: each record is validated, indexed and delimited
+    /// by one serde pass, without pre-scanning the container. Returns the
+    /// position after the object, or `None` when the shape does not apply.
+    fn records_first(&mut self, data: &[u8], at: usize, limit: usize) -> Option<usize> {
+        let b = &data[..limit];
+        let i = skip_ws(b, at + 1);
+        if !b[i..].starts_with(b"\"Records\"") {
+            return None;
+        }
+        let j = skip_ws(b, i + 9);
+        if b.get(j) != Some(&b':') {
+            return None;
+        }
+        let k = skip_ws(b, j + 1);
+        if b.get(k) != Some(&b'[') {
+            return None;
+        }
+        let mut pos = skip_ws(b, k + 1);
+        if b.get(pos) == Some(&b']') {
+            pos += 1;
+        } else {
+            loop {
+                if pos >= limit {
+                    let i = self.take_index();
+                    self.skip(
+                        Some(i),
+                        limit,
+                        SkipReason::Truncated,
+                        "Records array not closed before the end of input",
+                    );
+                    return Some(limit);
+                }
+                let index = self.take_index();
+                let (res, end) = CloudTrailEvent::parse_prefix(&b[pos..]);
+                match (res, end) {
+                    (Ok(_), Some(len)) if len > self.opts.max_record_bytes => self.skip(
+                        Some(index),
+                        pos,
+                        SkipReason::RecordTooLarge,
+                        format!(
+                            "record of {len} bytes exceeds the {} byte limit",
+                            self.opts.max_record_bytes
+                        ),
+                    ),
+                    (r, _) => self.emit(r, index, pos),
+                }
+                let Some(e) = end else { return Some(limit) };
+                pos = skip_ws(b, pos + e);
+                match b.get(pos) {
+                    Some(b',') => pos = skip_ws(b, pos + 1),
+                    Some(b']') => {
+                        pos += 1;
+                        break;
+                    }
+                    None => {
+                        let i = self.take_index();
+                        self.skip(
+                            Some(i),
+                            limit,
+                            SkipReason::Truncated,
+                            "Records array not closed before the end of input",
+                        );
+                        return Some(limit);
+                    }
+                    Some(_) => {
+                        let i = self.take_index();
+                        self.skip(
+                            Some(i),
+                            pos,
+                            SkipReason::InvalidJson,
+                            "expected ',' or ']' after a record",
+                        );
+                        return Some(limit);
+                    }
+                }
+            }
+        }
+        // Remaining members of the container object (usually none).
+        loop {
+            pos = skip_ws(b, pos);
+            match b.get(pos) {
+                Some(b'}') => return Some(pos + 1),
+                Some(b',') => {
+                    let kpos = skip_ws(b, pos + 1);
+                    let after_key = skip_value(b, kpos).ok().map(|e| skip_ws(b, e));
+                    match after_key {
+                        Some(c) if b.get(c) == Some(&b':') => {
+                            match skip_value(b, skip_ws(b, c + 1)) {
+                                Ok(e) => pos = e,
+                                Err(err) => {
+                                    let i = self.take_index();
+                                    self.truncated(i, kpos, err);
+                                    return Some(limit);
+                                }
+                            }
+                        }
+                        _ => {
+                            let i = self.take_index();
+                            self.skip(
+                                Some(i),
+                                pos,
+                                SkipReason::Truncated,
+                                "container object not closed",
+                            );
+                            return Some(limit);
+                        }
+                    }
+                }
+                _ => {
+                    let i = self.take_index();
+                    self.skip(
+                        Some(i),
+                        pos,
+                        SkipReason::Truncated,
+                        "container object not closed",
+                    );
+                    return Some(limit);
+                }
             }
         }
     }
@@ -460,7 +588,13 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
             );
             return;
         }
-        match CloudTrailEvent::parse(&data[s..e]) {
+        let res = CloudTrailEvent::parse(&data[s..e]);
+        self.emit(res, index, offset);
+    }
+
+    /// Hand a parsed record (or its error) to the visitor.
+    fn emit(&mut self, res: Result<CloudTrailEvent<'_>, RecordError>, index: u64, offset: usize) {
+        match res {
             Ok(event) => {
                 if !self.opts.evaluate_insights
                     && event
@@ -484,6 +618,10 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
             }
             Err(err) => {
                 let (reason, detail) = match err {
+                    RecordError::Truncated => (
+                        SkipReason::Truncated,
+                        "record cut off at the end of the input".to_string(),
+                    ),
                     RecordError::InvalidUtf8(m) => (SkipReason::InvalidUtf8, m),
                     RecordError::InvalidJson(m) => (SkipReason::InvalidJson, m),
                     RecordError::NotAnObject => (
@@ -609,6 +747,11 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
 /// non-empty line is a complete object on its own.
 fn looks_like_json_lines(data: &[u8], start: usize) -> bool {
     if data[start] != b'{' {
+        return false;
+    }
+    // An S3 delivery file (one long line when compact): stream mode.
+    let k = skip_ws(data, start + 1);
+    if data[k..].starts_with(b"\"Records\"") {
         return false;
     }
     let line_end =

@@ -58,6 +58,75 @@ top_keys! {
     ResponseElements = "responseElements",
 }
 
+/// Top-level member spans as absolute (address, length) pairs, filled by
+/// serde in the validating pass (address 0 = absent; first duplicate wins).
+struct TopSpans<'de> {
+    spans: [(usize, usize); KEY_COUNT],
+    _input: std::marker::PhantomData<&'de ()>,
+}
+
+impl<'de> serde::Deserialize<'de> for TopSpans<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(TopVisitor(std::marker::PhantomData))
+    }
+}
+
+struct TopVisitor<'de>(std::marker::PhantomData<&'de ()>);
+
+impl<'de> serde::de::Visitor<'de> for TopVisitor<'de> {
+    type Value = TopSpans<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a CloudTrail record object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut spans = [(0usize, 0usize); KEY_COUNT];
+        while let Some(key) = m.next_key_seed(KeySeed)? {
+            match key {
+                Some(k) => {
+                    let v: &'de serde_json::value::RawValue = m.next_value()?;
+                    let slot = &mut spans[k as usize];
+                    if slot.0 == 0 {
+                        let t = v.get();
+                        *slot = (t.as_ptr() as usize, t.len());
+                    }
+                }
+                None => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(TopSpans {
+            spans,
+            _input: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Map keys to [`Key`]s without allocating (escaped keys are compared
+/// after unescaping).
+struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Option<Key>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl serde::de::Visitor<'_> for KeyVisitor {
+    type Value = Option<Key>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(key_of(v))
+    }
+}
+
 /// Byte spans (relative to the record text) of the indexed members' values.
 #[derive(Debug, Clone, Copy)]
 struct TopIndex {
@@ -69,6 +138,8 @@ const NONE: (u32, u32) = (u32::MAX, 0);
 /// Why a record candidate was not turned into an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordError {
+    /// The input ends inside the record.
+    Truncated,
     InvalidUtf8(String),
     InvalidJson(String),
     NotAnObject,
@@ -91,15 +162,23 @@ pub struct CloudTrailEvent<'a> {
 }
 
 impl<'a> CloudTrailEvent<'a> {
-    /// Validate and index one record.
+    /// Validate and index one record (the whole of `bytes`, surrounding
+    /// whitespace allowed).
     ///
     /// # Errors
     /// Not UTF-8, not valid JSON, not an object, `eventTime` missing or not
     /// an RFC 3339 string (Falco skips those records too).
     pub fn parse(bytes: &'a [u8]) -> Result<Self, RecordError> {
-        let raw =
-            std::str::from_utf8(bytes).map_err(|e| RecordError::InvalidUtf8(e.to_string()))?;
-        Self::parse_str(raw)
+        let start = rawjson::skip_ws(bytes, 0);
+        let (res, end) = Self::parse_prefix(&bytes[start..]);
+        let ev = res?;
+        let end = end.unwrap_or(0) + start;
+        if rawjson::skip_ws(bytes, end) != bytes.len() {
+            return Err(RecordError::InvalidJson(format!(
+                "unexpected text after the record at byte {end}"
+            )));
+        }
+        Ok(ev)
     }
 
     /// [`parse`](Self::parse) for text already known to be UTF-8.
@@ -107,23 +186,53 @@ impl<'a> CloudTrailEvent<'a> {
     /// # Errors
     /// As [`parse`](Self::parse).
     pub fn parse_str(raw: &'a str) -> Result<Self, RecordError> {
-        let raw = raw.trim_matches(|c| matches!(c, ' ' | '\n' | '\r' | '\t'));
-        serde_json::from_str::<serde::de::IgnoredAny>(raw)
-            .map_err(|e| RecordError::InvalidJson(e.to_string()))?;
-        if rawjson::kind(raw) != rawjson::Kind::Object {
-            return Err(RecordError::NotAnObject);
+        Self::parse(raw.as_bytes())
+    }
+
+    /// Parse the record that starts at `data[0]` and ends somewhere in
+    /// `data`, in one `serde_json` pass that validates it and indexes its
+    /// top-level members. Returns the result and, when it can be found, the
+    /// end offset of the record (also on errors, so that the caller can
+    /// continue after a bad record).
+    pub fn parse_prefix(data: &'a [u8]) -> (Result<Self, RecordError>, Option<usize>) {
+        if data.first() != Some(&b'{') {
+            let end = rawjson::skip_value(data, 0).ok();
+            let err = if data.is_empty() {
+                RecordError::Truncated
+            } else {
+                RecordError::NotAnObject
+            };
+            return (Err(err), end);
         }
+        let mut stream = serde_json::Deserializer::from_slice(data).into_iter::<TopSpans<'a>>();
+        let spans = match stream.next() {
+            Some(Ok(s)) => s,
+            Some(Err(e)) if e.is_eof() => return (Err(RecordError::Truncated), None),
+            Some(Err(e)) => {
+                let end = rawjson::skip_value(data, 0).ok();
+                let bad_utf8 = end.is_some_and(|end| std::str::from_utf8(&data[..end]).is_err());
+                let err = if bad_utf8 {
+                    RecordError::InvalidUtf8(format!("record is not valid UTF-8 ({e})"))
+                } else {
+                    RecordError::InvalidJson(e.to_string())
+                };
+                return (Err(err), end);
+            }
+            None => return (Err(RecordError::Truncated), None),
+        };
+        let end = stream.byte_offset();
+        let raw = match std::str::from_utf8(&data[..end]) {
+            Ok(r) => r,
+            Err(e) => return (Err(RecordError::InvalidUtf8(e.to_string())), Some(end)),
+        };
+        let base = raw.as_ptr() as usize;
         let mut idx = TopIndex {
             spans: [NONE; KEY_COUNT],
         };
-        let base = raw.as_ptr() as usize;
-        for (k, v) in rawjson::members(raw) {
-            if let Some(key) = key_of(k) {
-                let slot = &mut idx.spans[key as usize];
-                if slot.0 == u32::MAX {
-                    let start = v.as_ptr() as usize - base;
-                    *slot = (start as u32, (start + v.len()) as u32);
-                }
+        for (slot, &(ptr, len)) in idx.spans.iter_mut().zip(spans.spans.iter()) {
+            if ptr != 0 {
+                let s = ptr - base;
+                *slot = (s as u32, (s + len) as u32);
             }
         }
         let mut ev = CloudTrailEvent {
@@ -133,15 +242,20 @@ impl<'a> CloudTrailEvent<'a> {
             num: 0,
             first_ts: 0,
         };
-        let t = ev
-            .top(Key::EventTime)
-            .ok_or(RecordError::MissingEventTime)?;
-        let ts = rawjson::as_str(t)
-            .and_then(|s| parse_rfc3339_ns(&s))
-            .ok_or_else(|| RecordError::InvalidEventTime(t.chars().take(80).collect()))?;
-        ev.ts = ts;
-        ev.first_ts = ts;
-        Ok(ev)
+        let Some(t) = ev.top(Key::EventTime) else {
+            return (Err(RecordError::MissingEventTime), Some(end));
+        };
+        match rawjson::as_str(t).and_then(|s| parse_rfc3339_ns(&s)) {
+            Some(ts) => {
+                ev.ts = ts;
+                ev.first_ts = ts;
+                (Ok(ev), Some(end))
+            }
+            None => (
+                Err(RecordError::InvalidEventTime(t.chars().take(80).collect())),
+                Some(end),
+            ),
+        }
     }
 
     /// The record's JSON text exactly as in the input (the Falco event
@@ -264,8 +378,12 @@ mod tests {
 
     #[test]
     fn parse_errors() {
+        assert_eq!(
+            CloudTrailEvent::parse(b"{\"a\":").unwrap_err(),
+            RecordError::Truncated
+        );
         assert!(matches!(
-            CloudTrailEvent::parse(b"{\"a\":"),
+            CloudTrailEvent::parse(b"{\"a\" 1}"),
             Err(RecordError::InvalidJson(_))
         ));
         assert_eq!(

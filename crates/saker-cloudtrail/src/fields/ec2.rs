@@ -218,9 +218,13 @@ pub fn sg_cidrs<'a>(ev: &CloudTrailEvent<'a>) -> Option<Vec<Cow<'a, str>>> {
 
 /// `ec2.sg.world_ports`.
 pub fn sg_world_ports(ev: &CloudTrailEvent<'_>) -> Option<Vec<u64>> {
+    let perms = permissions(ev);
+    if perms.is_empty() {
+        return None;
+    }
     let mut open = vec![false; 65536];
     let mut any = false;
-    for p in permissions(ev) {
+    for p in perms {
         if !p.cidrs.iter().any(|c| is_world(c)) {
             continue;
         }
