@@ -36,11 +36,17 @@ ct.user is absent (plugin code; §6.3 only describes the present case);
 saker deliberately prints nothing there, so those samples also carry
 `saker_message` (docs/falco-compat.md).
 
-Scope: only inputs where Falco's behaviour is unambiguous, i.e. S3-delivery
-files `{"Records":[...]}` (invictus + the Records-shaped fixtures). Bare
-arrays, single objects, JSON lines, CloudWatch/EventBridge envelopes and
-non-`.json` files are excluded on purpose: Falco either does not read them
-or splits them in ways that are not a meaningful comparison.
+Scope: file-level results only for inputs where Falco's behaviour is
+unambiguous, i.e. S3-delivery files `{"Records":[...]}` (invictus + the
+Records-shaped fixtures). Bare arrays, single objects, JSON lines,
+CloudWatch/EventBridge envelopes and non-`.json` files are excluded on
+purpose: Falco either does not read them or splits them in ways that are not
+a meaningful comparison.
+
+Third part (`record_level`): the Panther rule-test events (JSON lines) and
+the TrailDiscover examples (bare arrays, `.cloudtrail` names) are judged
+record by record, as if each were delivered inside a Records file (the test
+builds that file); same §7.3 record filter, same rules.
 
 Usage (from the repository root, with ../shared/data next to it):
 
@@ -152,7 +158,9 @@ def event_time_ns(s):
     if not m:
         return None
     y, mo, d, h, mi, se = (int(m.group(i)) for i in range(1, 7))
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and se < 60):
+    if not (1 <= mo <= 12 and h < 24 and mi < 60 and se < 60):
+        return None
+    if not 1 <= d <= calendar.monthrange(y, mo)[1]:
         return None
     frac = m.group(7) or ""
     ns = int((frac[1:] + "000000000")[:9]) if frac else 0
