@@ -331,3 +331,44 @@ mod tests {
         assert!(super::glob_match("[A-C]x", "bX", true));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    /// Reference: the same wildcard language translated to an anchored regex
+    /// (`*` → `.*`, `?` → `.`, everything else literal, `.` matching `\n`).
+    fn reference(pattern: &str, s: &str) -> bool {
+        let mut re = String::from("(?s)\\A");
+        for c in pattern.chars() {
+            match c {
+                '*' => re.push_str(".*"),
+                '?' => re.push('.'),
+                c => re.push_str(&regex::escape(&c.to_string())),
+            }
+        }
+        re.push_str("\\z");
+        regex::Regex::new(&re).unwrap().is_match(s)
+    }
+
+    proptest! {
+        #[test]
+        fn star_and_question_agree_with_a_regex_oracle(
+            pattern in "[ab/*?.]{0,8}",
+            s in "[ab/.\n]{0,10}",
+        ) {
+            prop_assert_eq!(super::glob_match(&pattern, &s, false), reference(&pattern, &s));
+        }
+
+        #[test]
+        fn casefold_equals_matching_lowercased_inputs(
+            pattern in "[aAbB*?]{0,6}",
+            s in "[aAbB]{0,8}",
+        ) {
+            prop_assert_eq!(
+                super::glob_match(&pattern, &s, true),
+                super::glob_match(&pattern.to_ascii_lowercase(), &s.to_ascii_lowercase(), false)
+            );
+        }
+    }
+}

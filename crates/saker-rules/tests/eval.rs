@@ -281,3 +281,76 @@ fn priorities_of_compiled_rules_are_kept() {
     assert_eq!(rs.rules()[0].priority, Priority::Critical);
     assert_eq!(rs.source(), "test");
 }
+
+mod index_equivalence {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn atom() -> impl Strategy<Value = String> {
+        let name = prop::sample::select(vec!["A", "B", "C"]);
+        prop_oneof![
+            name.clone().prop_map(|n| format!("t.name = {n}")),
+            (name.clone(), name.clone()).prop_map(|(a, b)| format!("t.name in ({a}, {b})")),
+            (name.clone(), name.clone()).prop_map(|(a, b)| format!("t.name = anyof ({a}, {b})")),
+            name.clone().prop_map(|n| format!("t.name != {n}")),
+            Just("t.num = 1".to_string()),
+            Just("t.name exists".to_string()),
+            Just("t.name startswith A".to_string()),
+        ]
+    }
+
+    fn condition() -> impl Strategy<Value = String> {
+        atom().prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} and {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} or {b})")),
+                inner.prop_map(|a| format!("not ({a})")),
+            ]
+        })
+    }
+
+    fn an_event() -> impl Strategy<Value = serde_json::Map<String, J>> {
+        (
+            prop::option::of(prop::sample::select(vec!["A", "B", "C", "D"])),
+            prop::option::of(0u64..3),
+        )
+            .prop_map(|(n, num)| {
+                let mut m = serde_json::Map::new();
+                if let Some(n) = n {
+                    m.insert("t.name".into(), J::from(n));
+                }
+                if let Some(x) = num {
+                    m.insert("t.num".into(), J::from(x));
+                }
+                m
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn the_index_never_changes_matches(
+            conds in prop::collection::vec(condition(), 1..6),
+            events in prop::collection::vec(an_event(), 1..6),
+            first in any::<bool>(),
+        ) {
+            let rules: Vec<_> = conds
+                .iter()
+                .enumerate()
+                .map(|(i, c)| rule(&format!("r{i}"), c, "o"))
+                .collect();
+            let opts = RulesetOptions {
+                rule_matching: if first { RuleMatching::First } else { RuleMatching::All },
+                ..Default::default()
+            };
+            let (plain, _) = Ruleset::compile(&rules, table(false), &opts);
+            let (indexed, _) = Ruleset::compile(&rules, table(true), &opts);
+            for fields in &events {
+                let ev = event(fields, 0);
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                plain.evaluate(&ev, &mut a);
+                indexed.evaluate(&ev, &mut b);
+                prop_assert_eq!(&a, &b, "conditions {:?} event {:?}", conds, fields);
+            }
+        }
+    }
+}
