@@ -1,0 +1,121 @@
+//! Alert de-duplication in front of the sinks.
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use saker_alerts::AlertSink;
+use saker_rules::output::Alert;
+
+use crate::StateStore;
+
+/// The identity of an alert: the CloudTrail record that raised it and the
+/// rule.
+///
+/// A record is identified by `(recipientAccountId, eventID)`: `eventID` is a
+/// GUID unique per record in one account's trail (AWS CloudTrail record
+/// contents), and the same record delivered to several trails or twice to
+/// one (at-least-once delivery) keeps it. The rule name is part of the key
+/// because one record may raise several rules' alerts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AlertKey {
+    pub account_id: String,
+    pub event_id: String,
+    pub rule: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RecordIds {
+    #[serde(rename = "recipientAccountId")]
+    recipient_account_id: Option<String>,
+    #[serde(rename = "eventID")]
+    event_id: Option<String>,
+}
+
+impl AlertKey {
+    /// The key of `alert` raised by the CloudTrail record `raw` (JSON text).
+    /// `None` when the record has no `eventID` (not a CloudTrail record, or a
+    /// damaged one): such alerts are never suppressed. A missing
+    /// `recipientAccountId` (seen in some Insights and EventBridge copies)
+    /// is the empty string.
+    pub fn of(alert: &Alert, raw: &str) -> Option<AlertKey> {
+        let ids: RecordIds = serde_json::from_str(raw).ok()?;
+        let event_id = ids.event_id.filter(|e| !e.is_empty())?;
+        Some(AlertKey {
+            account_id: ids.recipient_account_id.unwrap_or_default(),
+            event_id,
+            rule: alert.rule.clone(),
+        })
+    }
+}
+
+/// A store shared by the de-duplicating sink and the code that acknowledges
+/// source units.
+pub type SharedStore = Arc<Mutex<Box<dyn StateStore>>>;
+
+/// An [`AlertSink`] that passes each alert to `inner` once per
+/// [`AlertKey`], whatever the number of times its record is evaluated.
+///
+/// Keys are remembered in the store only after `inner` flushed them (when
+/// the pipeline flushes at the end of each unit), so a crash before that
+/// re-delivers the alert rather than losing it: delivery is at least once,
+/// and exactly once unless the process dies between the sink's flush and the
+/// store's commit.
+pub struct DedupSink<S: AlertSink> {
+    inner: S,
+    store: SharedStore,
+    /// Delivered to `inner` since the last flush, not yet in the store.
+    pending: Vec<AlertKey>,
+    suppressed: u64,
+}
+
+impl<S: AlertSink> DedupSink<S> {
+    pub fn new(inner: S, store: SharedStore) -> Self {
+        DedupSink {
+            inner,
+            store,
+            pending: Vec::new(),
+            suppressed: 0,
+        }
+    }
+
+    /// Alerts not passed on because they were delivered before.
+    pub fn suppressed(&self) -> u64 {
+        self.suppressed
+    }
+
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: AlertSink> AlertSink for DedupSink<S> {
+    fn deliver(&mut self, alert: &Alert, raw: &str) -> io::Result<()> {
+        let Some(key) = AlertKey::of(alert, raw) else {
+            return self.inner.deliver(alert, raw);
+        };
+        if self.pending.contains(&key) {
+            self.suppressed += 1;
+            return Ok(());
+        }
+        let seen = {
+            let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+            store.alert_delivered(&key).map_err(io::Error::other)?
+        };
+        if seen {
+            self.suppressed += 1;
+            return Ok(());
+        }
+        self.inner.deliver(alert, raw)?;
+        self.pending.push(key);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()?;
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        for key in self.pending.drain(..) {
+            store.mark_alert_delivered(&key).map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+}
