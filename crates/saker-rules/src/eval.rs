@@ -75,6 +75,11 @@ impl<'e> FieldCache<'e> {
 pub(crate) enum COperand {
     Field(usize),
     Transform(Transformer, Vec<CArg>),
+    /// `getopt(argv, optstring)` with an optional `[c]` selector.
+    Getopt {
+        args: Vec<CArg>,
+        selector: Option<u8>,
+    },
 }
 
 /// An argument of a compiled transformer.
@@ -246,28 +251,27 @@ impl<'e> Ctx<'_, 'e> {
                 .get(*slot, &self.fields[*slot])
                 .map(Cow::Borrowed),
             COperand::Transform(kind, args) => self.transform(*kind, args).map(Cow::Owned),
+            COperand::Getopt { args, selector } => {
+                let argv = self.arg_strings(args.first()?)?;
+                let optstring = self.arg_strings(args.get(1)?)?.into_iter().next()?;
+                transform::getopt(&argv, &optstring, *selector).map(Cow::Owned)
+            }
         }
     }
 
     fn transform(&self, kind: Transformer, args: &[CArg]) -> Option<Value<'e>> {
         match kind {
             Transformer::Join => {
-                let sep = match args.first()? {
-                    CArg::Literal(s) => s.as_str(),
-                    _ => return None,
-                };
-                let mut parts: Vec<String> = Vec::new();
-                for a in &args[1..] {
-                    self.collect_strings(a, &mut parts)?;
-                }
-                Some(Value::Str(Cow::Owned(parts.join(sep))))
+                let sep = self.arg_strings(args.first()?)?.into_iter().next()?;
+                let items = self.arg_strings(args.get(1)?)?;
+                Some(Value::Str(Cow::Owned(items.join(&sep))))
             }
             Transformer::Concat => {
-                let mut parts: Vec<String> = Vec::new();
+                let mut out = String::new();
                 for a in args {
-                    self.collect_strings(a, &mut parts)?;
+                    out.push_str(self.arg_strings(a)?.first()?);
                 }
-                Some(Value::Str(Cow::Owned(parts.concat())))
+                Some(Value::Str(Cow::Owned(out)))
             }
             _ => {
                 let inner = match args.first()? {
@@ -277,6 +281,14 @@ impl<'e> Ctx<'_, 'e> {
                 transform::apply(kind, inner)
             }
         }
+    }
+
+    /// The text values of a transformer argument (a list yields each
+    /// element); `None` when a field in it is absent.
+    fn arg_strings(&self, a: &CArg) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        self.collect_strings(a, &mut out)?;
+        Some(out)
     }
 
     fn collect_strings(&self, a: &CArg, out: &mut Vec<String>) -> Option<()> {

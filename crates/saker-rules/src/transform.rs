@@ -11,8 +11,8 @@
 //! | `len` | string (`strnlen`), bytebuf (bytes), any list (element count) | uint64 |
 //! | `join(sep, x)` | a literal separator and string operand(s) | string: the values joined by `sep` |
 //! | `concat(a, b, …)` | ≥ 2 string operands or literals | string: the concatenation |
-//!
-//! `getopt` is not supported (compile error).
+//! | `getopt(argv, optstring)` | a string list and an optstring | list: options and their values, `?` for unknown ones |
+//! | `getopt(argv, optstring)[c]` | same | string: the last value of option `c` (`c` itself if it takes none); absent if not given |
 
 use std::borrow::Cow;
 
@@ -34,9 +34,7 @@ pub fn transformed_type(
         Transformer::B64 => matches!(ty, FieldType::String | FieldType::Bytes),
         Transformer::Len => is_list || matches!(ty, FieldType::String | FieldType::Bytes),
         Transformer::Join | Transformer::Concat => ty == FieldType::String,
-        Transformer::Getopt => {
-            return Err("transformer 'getopt' is not supported".to_string());
-        }
+        Transformer::Getopt => ty == FieldType::String,
     };
     if !ok {
         return Err(format!(
@@ -114,6 +112,101 @@ fn ascii_map<'e>(s: Cow<'e, str>, upper: bool) -> Cow<'e, str> {
     }
 }
 
+/// getopt(3)-style scan of `argv` (libsinsp's `getopt` transformer): stops
+/// at `--` or at the first non-option; skips long options; expands clusters
+/// (`-nt`); an option declared with `:` takes the rest of its token or the
+/// next entry (missing → `""`). Without `selector`: the list of options and
+/// values (`?` for undeclared options). With it: the last value of that
+/// option (its own letter if it takes no value), `None` if never given.
+pub fn getopt(argv: &[String], optstring: &str, selector: Option<u8>) -> Option<Value<'static>> {
+    let o = optstring.as_bytes();
+    let start = usize::from(o.first() == Some(&b':'));
+    let mut valid = [false; 256];
+    let mut with_arg = [false; 256];
+    let mut i = start;
+    while i < o.len() {
+        let c = o[i];
+        if c != b':' {
+            valid[c as usize] = true;
+            if o.get(i + 1) == Some(&b':') {
+                with_arg[c as usize] = true;
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    let mut results: Vec<String> = Vec::new();
+    let mut selected: Option<String> = None;
+    let mut emit = |results: &mut Vec<String>, name: &str, value: Option<&str>| match selector {
+        Some(_) => selected = Some(value.unwrap_or(name).to_string()),
+        None => {
+            results.push(name.to_string());
+            if let Some(v) = value {
+                results.push(v.to_string());
+            }
+        }
+    };
+    let mut idx = 0;
+    while idx < argv.len() {
+        let arg = argv[idx].as_bytes();
+        if arg == b"--" {
+            break;
+        }
+        if arg.len() > 2 && arg.starts_with(b"--") {
+            idx += 1;
+            continue;
+        }
+        if arg.len() < 2 || arg[0] != b'-' {
+            break;
+        }
+        let mut k = 1;
+        while k < arg.len() {
+            let opt = arg[k];
+            if opt == b':' || !valid[opt as usize] {
+                if selector.is_none() {
+                    results.push("?".to_string());
+                }
+                k += 1;
+                continue;
+            }
+            let matches = selector.is_none_or(|s| s == opt);
+            let name = String::from_utf8_lossy(&arg[k..k + 1]).into_owned();
+            if !with_arg[opt as usize] {
+                if matches {
+                    emit(&mut results, &name, None);
+                }
+                k += 1;
+                continue;
+            }
+            let value = if k + 1 < arg.len() {
+                Some(String::from_utf8_lossy(&arg[k + 1..]).into_owned())
+            } else if idx + 1 < argv.len() {
+                idx += 1;
+                Some(argv[idx].clone())
+            } else {
+                None
+            };
+            if matches {
+                match &value {
+                    Some(v) => emit(&mut results, &name, Some(v)),
+                    None => emit(&mut results, "", None),
+                }
+            }
+            break;
+        }
+        idx += 1;
+    }
+    match selector {
+        Some(_) => selected.map(|s| Value::Str(Cow::Owned(s))),
+        None => Some(Value::List(
+            results
+                .into_iter()
+                .map(|s| Value::Str(Cow::Owned(s)))
+                .collect(),
+        )),
+    }
+}
+
 /// The part after the last `/`; the whole string when there is none.
 pub fn basename(s: &str) -> &str {
     match s.rfind('/') {
@@ -188,6 +281,34 @@ mod tests {
             Some(Value::U64(2))
         );
         assert!(transformed_type(Transformer::ToLower, FieldType::Uint64, false).is_err());
+        let argv: Vec<String> = ["-n", "-tvalue", "-x", "-a", "b", "rest", "-n"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let list = |v: Option<Value<'_>>| -> Vec<String> {
+            match v {
+                Some(Value::List(items)) => items
+                    .iter()
+                    .map(|i| {
+                        let mut s = String::new();
+                        i.render(&mut s);
+                        s
+                    })
+                    .collect(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            list(getopt(&argv, "nt:a:", None)),
+            ["n", "t", "value", "?", "a", "b"]
+        );
+        assert_eq!(getopt(&argv, "nt:a:", Some(b't')), Some(v("value")));
+        assert_eq!(getopt(&argv, "nt:a:", Some(b'n')), Some(v("n")));
+        assert_eq!(getopt(&argv, "nt:a:", Some(b'z')), None);
+        let tail: Vec<String> = vec!["-t".into()];
+        assert_eq!(getopt(&tail, "t:", Some(b't')), Some(v("")));
+        let dashes: Vec<String> = vec!["--exec".into(), "-n".into(), "--".into(), "-t".into()];
+        assert_eq!(list(getopt(&dashes, "nt", None)), ["n"]);
         assert_eq!(
             transformed_type(Transformer::Len, FieldType::String, true),
             Ok((FieldType::Uint64, false))

@@ -169,7 +169,7 @@ impl RuleCompiler<'_> {
                 }
                 match kind {
                     Transformer::Join | Transformer::Concat | Transformer::Getopt => {
-                        self.multi_transform(*kind, args, *span)
+                        self.multi_transform(*kind, args, arg.as_deref(), *span)
                     }
                     _ => {
                         if args.len() != 1 {
@@ -210,66 +210,114 @@ impl RuleCompiler<'_> {
         }
     }
 
+    /// `join(sep, list)`, `concat(a, b, …)`, `getopt(argv, optstring)[c]`
+    /// (libsinsp `sinsp_filtercheck_multivalue_transformer.cpp`).
     fn multi_transform(
         &mut self,
         kind: Transformer,
         args: &[TransformArg],
+        selector: Option<&str>,
         span: Span,
     ) -> Result<Typed, CompileError> {
-        let err_at = |e: String| CompileError::new(e).at(kind.name(), span);
-        if kind == Transformer::Getopt {
-            return Err(err_at("transformer 'getopt' is not supported".into()));
-        }
+        let err_at = |e: &str| CompileError::new(e).at(kind.name(), span);
         let mut cargs = Vec::with_capacity(args.len());
-        for (i, a) in args.iter().enumerate() {
-            if kind == Transformer::Join && i == 0 {
-                match a {
-                    TransformArg::Literal(l) => cargs.push(CArg::Literal(l.value.clone())),
-                    _ => {
+        let mut shapes = Vec::with_capacity(args.len());
+        for a in args {
+            let (c, ty, is_list) = self.transform_arg(a)?;
+            cargs.push(c);
+            shapes.push((ty, is_list));
+        }
+        let strings = shapes.iter().all(|(t, _)| *t == FieldType::String);
+        let mut is_list = false;
+        match kind {
+            Transformer::Join => {
+                if shapes.len() != 2 {
+                    return Err(err_at(
+                        "join() requires exactly 2 arguments: separator and list",
+                    ));
+                }
+                if shapes[0].1 {
+                    return Err(err_at(
+                        "join() first argument (separator) must be a single value, not a list",
+                    ));
+                }
+                if !shapes[1].1 {
+                    return Err(err_at("join() second argument must be a list"));
+                }
+            }
+            Transformer::Concat => {
+                if shapes.len() < 2 {
+                    return Err(err_at("concat() requires at least 2 arguments"));
+                }
+                if !strings || shapes.iter().any(|(_, l)| *l) {
+                    return Err(err_at("concat() arguments must be strings"));
+                }
+            }
+            _ => {
+                if shapes.len() != 2 {
+                    return Err(err_at(
+                        "getopt() requires exactly 2 arguments: args list and optstring",
+                    ));
+                }
+                if !shapes[0].1 {
+                    return Err(err_at("getopt() first argument must be a list"));
+                }
+                if shapes[1].1 {
+                    return Err(err_at(
+                        "getopt() second argument (optstring) must be a single value",
+                    ));
+                }
+                if !strings {
+                    return Err(err_at("getopt() arguments must be strings"));
+                }
+                match selector {
+                    None => is_list = true,
+                    Some(c) if c.len() == 1 => {}
+                    Some(_) => {
                         return Err(err_at(
-                            "join() requires a string literal separator as first argument".into(),
+                            "getopt() field argument must be a single option character",
                         ))
                     }
                 }
-                continue;
             }
-            cargs.push(self.transform_arg(kind, a)?);
         }
-        let min = 2;
-        if args.len() < min {
-            return Err(err_at(format!(
-                "transformer '{}' requires at least {min} arguments",
-                kind.name()
-            )));
-        }
+        let op = if kind == Transformer::Getopt {
+            COperand::Getopt {
+                args: cargs,
+                selector: selector.map(|c| c.as_bytes()[0]),
+            }
+        } else {
+            COperand::Transform(kind, cargs)
+        };
         Ok(Typed {
-            op: COperand::Transform(kind, cargs),
+            op,
             ty: FieldType::String,
-            is_list: false,
+            is_list,
             flags: FieldFlags::default(),
             name: format!("{}(...)", kind.name()),
         })
     }
 
-    fn transform_arg(&mut self, kind: Transformer, a: &TransformArg) -> Result<CArg, CompileError> {
+    /// One argument of a multi-value transformer, with its type and
+    /// list-ness (a literal is a string; `(…)` is a list).
+    fn transform_arg(&mut self, a: &TransformArg) -> Result<(CArg, FieldType, bool), CompileError> {
         Ok(match a {
-            TransformArg::Literal(l) => CArg::Literal(l.value.clone()),
-            TransformArg::List(xs) => CArg::List(
-                xs.iter()
-                    .map(|x| self.transform_arg(kind, x))
-                    .collect::<Result<_, _>>()?,
-            ),
+            TransformArg::Literal(l) => (CArg::Literal(l.value.clone()), FieldType::String, false),
+            TransformArg::List(xs) => {
+                let mut items = Vec::with_capacity(xs.len());
+                let mut ty = FieldType::String;
+                for x in xs {
+                    let (c, t, _) = self.transform_arg(x)?;
+                    if t != FieldType::String {
+                        ty = t;
+                    }
+                    items.push(c);
+                }
+                (CArg::List(items), ty, true)
+            }
             TransformArg::Operand(o) => {
                 let t = self.operand(o)?;
-                if t.ty != FieldType::String {
-                    return Err(CompileError::new(format!(
-                        "field type '{}' is not supported by '{}' transformer",
-                        param_type_name(t.ty),
-                        kind.name()
-                    ))
-                    .at(t.name.clone(), o.span()));
-                }
-                CArg::Operand(t.op)
+                (CArg::Operand(t.op), t.ty, t.is_list)
             }
         })
     }
