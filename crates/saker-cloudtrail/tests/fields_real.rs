@@ -400,3 +400,85 @@ fn every_field_extracts_on_every_real_record_without_panicking() {
     assert!(by_name("ct.user") > 2800);
     assert!(by_name("ec2.sg.cidrs") >= 4);
 }
+
+/// The `event` objects of `../shared/data/rule-tests/panther_tests.jsonl`
+/// (raw text, as written).
+fn panther_events() -> Vec<String> {
+    let p = data("../rule-tests/panther_tests.jsonl");
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .filter_map(|l| saker_cloudtrail::rawjson::get(l, "event").map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn panther_events_each_give_one_item() {
+    let events = panther_events();
+    assert_eq!(events.len(), 472);
+    let (mut yielded, mut expected) = (0, 0);
+    for e in &events {
+        let d = decode_bytes(
+            e.as_bytes(),
+            "panther",
+            &saker_cloudtrail::DecodeOptions::default(),
+        );
+        assert_eq!(d.records.len() + d.skips.len() + d.insights, 1, "{e}");
+        yielded += d.records.len();
+        // Panther tests often carry no eventTime or a zone-less one
+        // ("2022-12-11 19:42:55"), which Falco's RFC 3339 parse rejects too.
+        let time = saker_cloudtrail::rawjson::get(e, "eventTime")
+            .and_then(saker_cloudtrail::rawjson::as_str);
+        if time.is_some_and(|t| saker_cloudtrail::record::parse_rfc3339_ns(&t).is_some()) {
+            expected += 1;
+        } else {
+            use saker_cloudtrail::SkipReason::*;
+            assert!(
+                matches!(d.skips[0].reason, MissingEventTime | InvalidEventTime),
+                "{:?}",
+                d.skips
+            );
+        }
+    }
+    assert_eq!(yielded, expected);
+    assert!(yielded > 300, "{yielded}");
+}
+
+#[test]
+fn user_for_root_awsaccount_and_federated_user() {
+    let events = panther_events();
+    let find = |ty: &str| -> String {
+        events
+            .iter()
+            .find(|e| {
+                (e.contains(&format!("\"type\": \"{ty}\""))
+                    || e.contains(&format!("\"type\":\"{ty}\"")))
+                    && saker_cloudtrail::CloudTrailEvent::parse(e.as_bytes()).is_ok()
+            })
+            .unwrap_or_else(|| panic!("no {ty} event"))
+            .clone()
+    };
+    let root = find("Root");
+    let e = saker_cloudtrail::CloudTrailEvent::parse(root.as_bytes()).unwrap();
+    // Root: ct.user is userIdentity.userName, absent (as is common) when
+    // missing, and then ct.info reports it.
+    let user_name = field(&e, "json.value[/userIdentity/userName]");
+    assert_eq!(field(&e, "ct.user"), user_name);
+    assert_eq!(field(&e, "ct.user.identitytype").as_deref(), Some("Root"));
+    if user_name.is_none() {
+        assert_eq!(
+            field(&e, "ct.info").as_deref(),
+            Some("<invalid cloudtrail event: userIdentity field missing>")
+        );
+    }
+    let acct = find("AWSAccount");
+    let e = saker_cloudtrail::CloudTrailEvent::parse(acct.as_bytes()).unwrap();
+    assert_eq!(field(&e, "ct.user").as_deref(), Some("AWSAccount"));
+    let fed = find("FederatedUser");
+    let e = saker_cloudtrail::CloudTrailEvent::parse(fed.as_bytes()).unwrap();
+    assert_eq!(field(&e, "ct.user").as_deref(), Some("FederatedUser"));
+    assert_eq!(
+        field(&e, "ct.user.arn").as_deref(),
+        Some("arn:aws:sts::123456789012:federated-user/federated-user")
+    );
+}
