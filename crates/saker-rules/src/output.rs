@@ -10,7 +10,8 @@
 //!   (`%tolower(ct.user)`).
 //! * The longest valid prefix wins: `%ct.users` is `ct.user` then `s`.
 //! * There is no escape for `%`; a trailing `%` is an error
-//!   (`formatting cannot end with a %`); `%` followed by no known field is
+//!   (`invalid formatting syntax: formatting cannot end with a %`, or `…
+//!   with a number` after a width); `%` followed by no known field is
 //!   `unknown filter: …`.
 //! * A missing value prints `<NA>`.
 //!
@@ -123,7 +124,8 @@ impl Formatter {
     /// field registry.
     ///
     /// # Errors
-    /// Falco's message (`formatting cannot end with a %`, `unknown filter: x`,
+    /// Falco's message (`invalid formatting syntax: formatting cannot end with
+    /// a %`, `unknown filter: x`,
     /// `x is filter only and cannot be used as a display field`, …).
     pub(crate) fn compile(format: &str, rc: &mut RuleCompiler<'_>) -> Result<Formatter, String> {
         let mut toks = Vec::new();
@@ -138,7 +140,7 @@ impl Formatter {
             text.push_str(&format[i..i + off]);
             i += off + 1;
             if i >= bytes.len() {
-                return Err("formatting cannot end with a %".into());
+                return Err("invalid formatting syntax: formatting cannot end with a %".into());
             }
             let wstart = i;
             while i < bytes.len() && bytes[i].is_ascii_digit() {
@@ -150,7 +152,9 @@ impl Formatter {
                 None
             };
             if i >= bytes.len() {
-                return Err("formatting cannot end with a %".into());
+                return Err(
+                    "invalid formatting syntax: formatting cannot end with a number".into(),
+                );
             }
             let (operand, key, json, end) = Self::token(format, i, rc)?;
             if !text.is_empty() {

@@ -354,3 +354,26 @@ mod index_equivalence {
         }
     }
 }
+
+#[test]
+fn a_recycled_cache_reads_the_new_event() {
+    let rules = vec![rule("r", "t.str = a", "o")];
+    let (rs, _) = Ruleset::compile(&rules, table(false), &RulesetOptions::default());
+    let e1 = event(serde_json::json!({"t.str": "a"}).as_object().unwrap(), 0);
+    let e2 = event(serde_json::json!({"t.str": "b"}).as_object().unwrap(), 0);
+    let mut out = Vec::new();
+    let cache = rs.cache(&e1);
+    rs.evaluate_cached(&cache, &mut out);
+    assert_eq!(out.len(), 1);
+    let cache = cache.recycle(&e2);
+    out.clear();
+    rs.evaluate_cached(&cache, &mut out);
+    assert!(out.is_empty());
+    assert_eq!(e2.extracts.borrow().get("t.str"), Some(&1));
+}
+
+#[test]
+fn rulesets_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Ruleset>();
+}
