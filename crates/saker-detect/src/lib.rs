@@ -11,6 +11,7 @@
 //! record that cannot be decoded, a record outside the requested window —
 //! each is counted in the [`Summary`], with the first locations of each kind.
 
+pub mod field_examples;
 pub mod pipeline;
 pub mod rule_tests;
 pub mod rulesets;

@@ -31,6 +31,20 @@ pub enum RulesCommand {
         #[arg(value_name = "FILE|DIR", default_value = "rules")]
         paths: Vec<PathBuf>,
     },
+    /// List the fields rules can use for a source: name, type, argument,
+    /// list or not, description; with `--examples`, a real value of each
+    /// found in your CloudTrail logs.
+    Fields {
+        /// `aws_cloudtrail` or `syscall`.
+        #[arg(long, default_value = "aws_cloudtrail")]
+        source: String,
+        /// CloudTrail files or directories to take example values from.
+        #[arg(long, value_name = "PATH")]
+        examples: Vec<String>,
+        /// `markdown` prints a table for documentation.
+        #[arg(long, value_enum, default_value_t = FieldsFormat::Text)]
+        output: FieldsFormat,
+    },
     /// List the rules: name, priority, source, enabled, tags.
     List {
         #[arg(required = true, value_name = "FILE|DIR")]
@@ -40,6 +54,13 @@ pub enum RulesCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FieldsFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,6 +74,11 @@ pub fn run(cmd: RulesCommand) -> ExitCode {
         RulesCommand::Validate { paths } => validate(&paths),
         RulesCommand::List { paths, output } => list(&paths, output),
         RulesCommand::Test { paths } => test(&paths),
+        RulesCommand::Fields {
+            source,
+            examples,
+            output,
+        } => fields(&source, &examples, output),
     }
 }
 
@@ -220,6 +246,103 @@ fn list(paths: &[PathBuf], format: OutputFormat) -> ExitCode {
                 Err(e) => {
                     eprintln!("error: {e}");
                     return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn fields(source: &str, examples: &[String], format: FieldsFormat) -> ExitCode {
+    use saker_detect::field_examples::{field_examples, FieldExample};
+    use saker_rules::fields::ArgForm;
+    let Some(table) = builtin_tables().into_iter().find(|t| t.source() == source) else {
+        eprintln!("saker rules fields: unknown source '{source}' (known: aws_cloudtrail, syscall)");
+        return ExitCode::from(2);
+    };
+    let (units, errors) = saker_ingest::expand_inputs(examples);
+    for e in &errors {
+        eprintln!("saker rules fields: {e}");
+    }
+    if !errors.is_empty() {
+        return ExitCode::from(2);
+    }
+    let rows: Vec<FieldExample> = if source == "aws_cloudtrail" {
+        field_examples(table.as_ref(), &units)
+    } else {
+        field_examples(table.as_ref(), &[])
+    };
+    let arg = |a: ArgForm| match a {
+        ArgForm::None => "",
+        ArgForm::IndexOptional => "[N] optional",
+        ArgForm::IndexRequired => "[N]",
+        ArgForm::KeyOptional => "[key] optional",
+        ArgForm::KeyRequired => "[key]",
+        ArgForm::IndexOrKey { required: true } => "[N|key]",
+        ArgForm::IndexOrKey { required: false } => "[N|key] optional",
+    };
+    match format {
+        FieldsFormat::Json => {
+            let v: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "name": r.def.name,
+                        "type": r.def.ty.name(),
+                        "arg": arg(r.def.arg),
+                        "list": r.def.is_list,
+                        "description": r.def.desc,
+                        "example_token": r.token,
+                        "example": r.example,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        FieldsFormat::Markdown => {
+            println!("| field | type | argument | description | example |");
+            println!("|---|---|---|---|---|");
+            let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+            for r in &rows {
+                let ty = if r.def.is_list {
+                    format!("list of {}", r.def.ty.name())
+                } else {
+                    r.def.ty.name().to_string()
+                };
+                let ex = match &r.example {
+                    Some(e) if r.token != r.def.name => {
+                        format!("`{}` → `{}`", cell(&r.token), cell(e))
+                    }
+                    Some(e) => format!("`{}`", cell(e)),
+                    None => String::new(),
+                };
+                println!(
+                    "| `{}` | {} | {} | {} | {} |",
+                    r.def.name,
+                    ty,
+                    arg(r.def.arg),
+                    cell(r.def.desc),
+                    ex
+                );
+            }
+        }
+        FieldsFormat::Text => {
+            for r in &rows {
+                let list = if r.def.is_list { " (list)" } else { "" };
+                println!(
+                    "{:<36} {:<8}{list} {:<14} {}",
+                    r.def.name,
+                    r.def.ty.name(),
+                    arg(r.def.arg),
+                    r.def.desc
+                );
+                if let Some(e) = &r.example {
+                    println!(
+                        "{:<36} e.g. {} = {}",
+                        "",
+                        r.token,
+                        saker_rules::output::escape_for_terminal(e)
+                    );
                 }
             }
         }
