@@ -482,3 +482,42 @@ fn user_for_root_awsaccount_and_federated_user() {
         Some("arn:aws:sts::123456789012:federated-user/federated-user")
     );
 }
+
+#[test]
+fn put_bucket_public_access_block_info() {
+    let events = panther_events();
+    let ev = events
+        .iter()
+        .find(|e| e.contains("\"PutBucketPublicAccessBlock\""))
+        .expect("a PutBucketPublicAccessBlock event");
+    let e = saker_cloudtrail::CloudTrailEvent::parse(ev.as_bytes()).unwrap();
+    let user = field(&e, "ct.user").unwrap();
+    // No PublicAccessBlockConfiguration object: no flags, and no Bucket=
+    // either (Falco returns early for this event name).
+    assert_eq!(
+        field(&e, "ct.info").unwrap(),
+        format!("{user} via 1.2.3.4 \u{2192} PutBucketPublicAccessBlock")
+    );
+    // With a configuration, saker prints the real flags (Falco: always false).
+    let cfg = "\"requestParameters\": {\"PublicAccessBlockConfiguration\": {\"BlockPublicAcls\": true, \"IgnorePublicAcls\": false, \"BlockPublicPolicy\": true, \"RestrictPublicBuckets\": false},";
+    let with_cfg = if ev.contains("\"requestParameters\":{") {
+        ev.replacen("\"requestParameters\":{", cfg, 1)
+    } else {
+        ev.replacen("\"requestParameters\": {", cfg, 1)
+    };
+    let e = saker_cloudtrail::CloudTrailEvent::parse(with_cfg.as_bytes()).unwrap();
+    assert_eq!(
+        field(&e, "ct.info").unwrap(),
+        format!(
+            "{user} via 1.2.3.4 \u{2192} PutBucketPublicAccessBlock BlockPublicAcls=true BlockPublicPolicy=true IgnorePublicAcls=false RestrictPublicBuckets=false "
+        )
+    );
+    assert_eq!(
+        field(
+            &e,
+            "json.value[/requestParameters/PublicAccessBlockConfiguration/RestrictPublicBuckets]"
+        )
+        .as_deref(),
+        Some("false")
+    );
+}
