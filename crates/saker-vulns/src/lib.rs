@@ -5,4 +5,5 @@
 //!
 //! Specification: `reference/vulns-and-runtime.md` part A.
 
+pub mod inventory;
 pub mod version;
