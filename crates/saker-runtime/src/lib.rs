@@ -1,8 +1,26 @@
-//! # saker-runtime — host runtime detection
+//! # saker-runtime — host runtime detection from Linux audit events
 //!
-//! For now: the field table of Falco's `syscall` source, so that Falco's
-//! syscall rule files type-check exactly as in Falco.
+//! ```text
+//!  audit.log / stdin ──source──► lines ──audit::record──► records ──audit::group──► events
+//!     ──proctable──► process context ──event──► RuntimeEvent (Falco syscall fields)
+//!     ──saker_rules::Ruleset──► alerts
+//! ```
+//!
+//! * [`audit`]: record parser, grouping by `(node, timestamp, serial)`.
+//! * [`proctable`]: process tree and fd table learned from events.
+//! * [`event`]: an audit event seen through Falco's `syscall` field table.
+//! * [`source`]: log files (followed across rotation) and stdin.
+//! * [`pipeline`]: lines in, alerts out, with a run summary.
+//! * [`audit_rules`] / [`check`]: the audit rules the enabled rules need,
+//!   and whether this host's audit configuration provides them.
+//! * [`syscall_fields`]: Falco's syscall field table (compile time).
 
+pub mod audit;
+pub mod decode;
+pub mod event;
+pub mod pipeline;
+pub mod proctable;
+pub mod rulesets;
 pub mod syscall_fields;
 
 pub use syscall_fields::{
