@@ -16,11 +16,14 @@
 //! * [`syscall_fields`]: Falco's syscall field table (compile time).
 
 pub mod audit;
+pub mod audit_rules;
+pub mod check;
 pub mod decode;
 pub mod event;
 pub mod pipeline;
 pub mod proctable;
 pub mod rulesets;
+pub mod source;
 pub mod syscall_fields;
 
 pub use syscall_fields::{

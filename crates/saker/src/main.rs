@@ -27,6 +27,8 @@ enum Command {
     /// Falco-format rules files: validate and list.
     #[command(subcommand)]
     Rules(cmd::rules::RulesCommand),
+    /// Detect threats on this host from Linux audit events with Falco-format rules.
+    Runtime(Box<cmd::runtime::RuntimeArgs>),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +37,6 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run_demo(a),
         Command::Detect(a) => cmd::detect::run_detect(*a),
         Command::Rules(c) => cmd::rules::run(c),
+        Command::Runtime(a) => cmd::runtime::run(*a),
     }
 }

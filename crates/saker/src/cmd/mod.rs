@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod detect;
 pub mod rules;
+pub mod runtime;
 
 use std::sync::Arc;
 

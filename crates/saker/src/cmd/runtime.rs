@@ -1,0 +1,378 @@
+//! `saker runtime`: Falco-format `syscall` rules over Linux audit events.
+
+use std::cell::RefCell;
+use std::io::{self, BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Subcommand, ValueEnum};
+use saker_alerts::{AlertSink, StreamFormat, StreamSink};
+use saker_rules::output::{JsonOptions, OutputOptions};
+use saker_rules::ruleset::{RuleMatching, RulesetOptions};
+use saker_rules::{Alert, Priority};
+use saker_runtime::audit::Arch;
+use saker_runtime::audit_rules::{generate, Needs};
+use saker_runtime::check::{check, gather, Level};
+use saker_runtime::event::{parse_passwd, RuntimeEvent};
+use saker_runtime::pipeline::{RunSummary, Runtime, RuntimeOptions};
+use saker_runtime::rulesets::{load_runtime_ruleset, LoadedRuleset};
+use saker_runtime::source::{read_lines, FollowEvent, Follower};
+
+/// Output format of alerts on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertFormat {
+    /// Falco's text line: `<time>: <Priority> <output>`.
+    Text,
+    /// Falco's JSON alert, one per line.
+    Json,
+}
+
+/// Arguments shared by the run and its subcommands (rule selection).
+#[derive(Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// Add a Falco rules file or directory (repeatable; loaded after the
+    /// built-in host rules, so it may override their lists and macros).
+    #[arg(long = "rules", value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// Do not load saker's built-in host rules.
+    #[arg(long)]
+    pub no_default_rules: bool,
+
+    /// Run only rules at least this severe (emergency, alert, critical,
+    /// error, warning, notice, info, debug).
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority, default_value = "debug")]
+    pub min_priority: Priority,
+
+    /// Disable rules whose name matches this pattern (`*`, `?`; repeatable).
+    #[arg(long = "disable-rule", short = 'D', value_name = "PATTERN")]
+    pub disable_rules: Vec<String>,
+
+    /// Disable rules with this tag (repeatable).
+    #[arg(long = "disable-tag", short = 'T', value_name = "TAG")]
+    pub disable_tags: Vec<String>,
+
+    /// Run only rules with one of these tags (repeatable).
+    #[arg(long = "enable-tag", short = 't', value_name = "TAG")]
+    pub enable_tags: Vec<String>,
+}
+
+/// Arguments of `saker runtime`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RuntimeArgs {
+    #[command(subcommand)]
+    pub command: Option<RuntimeCommand>,
+
+    /// Read an audit log file (e.g. /var/log/audit/audit.log).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["stdin", "netlink"])]
+    pub audit_log: Option<PathBuf>,
+
+    /// Keep reading the audit log as it grows, across rotation (`tail -F`).
+    #[arg(long, short = 'f', requires = "audit_log")]
+    pub follow: bool,
+
+    /// With --follow: start at the end of the file (only new events).
+    #[arg(long, requires = "follow")]
+    pub from_end: bool,
+
+    /// Read audit records on stdin (auditd plugin, `format = string`).
+    #[arg(long, conflicts_with = "netlink")]
+    pub stdin: bool,
+
+    /// Read the kernel's audit multicast group (not implemented yet).
+    #[arg(long)]
+    pub netlink: bool,
+
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+
+    /// Alert format on stdout.
+    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
+    pub output: AlertFormat,
+
+    /// `all`: every matching rule alerts (default); `first`: only the first (Falco's default).
+    #[arg(long, value_parser = ["all", "first"], default_value = "all")]
+    pub rule_matching: String,
+
+    /// Exit with status 1 when an alert at or above this priority fired.
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
+    pub fail_on: Option<Priority>,
+
+    /// Seed the process table from /proc (live use on this host).
+    #[arg(long)]
+    pub seed_proc: bool,
+
+    /// Do not print the closing summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `saker runtime` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RuntimeCommand {
+    /// Print the audit rules the enabled rules need (install as
+    /// /etc/audit/rules.d/50-saker.rules).
+    AuditRules {
+        /// x86_64 or aarch64 (default: this machine's).
+        #[arg(long, value_name = "ARCH")]
+        arch: Option<String>,
+        #[command(flatten)]
+        rule_args: RuleArgs,
+    },
+    /// Check that this host's audit configuration lets the enabled rules
+    /// see what they need (run as root). Exit 1 on a failure.
+    Check {
+        #[command(flatten)]
+        rule_args: RuleArgs,
+    },
+}
+
+fn parse_priority(s: &str) -> Result<Priority, String> {
+    s.parse::<Priority>().map_err(|_| {
+        format!("invalid priority '{s}': expected emergency, alert, critical, error, warning, notice, info or debug")
+    })
+}
+
+/// Falco's hostname: `FALCO_HOSTNAME`, else the machine's name.
+fn hostname() -> String {
+    std::env::var("FALCO_HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned())
+}
+
+fn load(args: &RuleArgs, matching: RuleMatching) -> Result<LoadedRuleset, ExitCode> {
+    let ropts = RulesetOptions {
+        rule_matching: matching,
+        min_priority: args.min_priority,
+        enabled_tags: args.enable_tags.iter().cloned().collect(),
+        disabled_rules: args.disable_rules.clone(),
+        disabled_tags: args.disable_tags.iter().cloned().collect(),
+        ..RulesetOptions::default()
+    };
+    let extra = super::builtin_tables()
+        .into_iter()
+        .filter(|t| t.source() != saker_runtime::SYSCALL_SOURCE)
+        .collect();
+    load_runtime_ruleset(!args.no_default_rules, &args.rules, extra, &ropts).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!("saker runtime: the rules cannot be used (see `saker rules validate`)");
+        ExitCode::from(2)
+    })
+}
+
+/// Run `saker runtime`.
+pub fn run(args: RuntimeArgs) -> ExitCode {
+    match args.command {
+        Some(RuntimeCommand::AuditRules { arch, rule_args }) => audit_rules(arch, &rule_args),
+        Some(RuntimeCommand::Check { rule_args }) => run_check(&rule_args),
+        None => run_events(args),
+    }
+}
+
+fn audit_rules(arch: Option<String>, rule_args: &RuleArgs) -> ExitCode {
+    let arch = match arch.as_deref().map(Arch::parse).unwrap_or_else(Arch::host) {
+        Some(a) => a,
+        None => {
+            eprintln!("saker runtime audit-rules: unknown architecture (x86_64 or aarch64)");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = match load(rule_args, RuleMatching::All) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let needs = Needs::of(&loaded.ruleset);
+    print!("{}", generate(&needs, arch));
+    eprintln!(
+        "saker runtime: warning: a `-a never,task` rule (stock on Amazon Linux) disables all of the above; `saker runtime check` finds it"
+    );
+    ExitCode::SUCCESS
+}
+
+fn run_check(rule_args: &RuleArgs) -> ExitCode {
+    let Some(arch) = Arch::host() else {
+        eprintln!(
+            "saker runtime check: unsupported architecture {}",
+            std::env::consts::ARCH
+        );
+        return ExitCode::from(2);
+    };
+    let loaded = match load(rule_args, RuleMatching::All) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let needs = Needs::of(&loaded.ruleset);
+    let report = check(&gather(), &needs, arch);
+    print!("{report}");
+    match report.worst() {
+        Level::Fail => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn run_events(args: RuntimeArgs) -> ExitCode {
+    if args.netlink {
+        eprintln!(
+            "saker runtime: --netlink is not implemented yet; read the log (--audit-log /var/log/audit/audit.log --follow) or run as an auditd plugin (--stdin, see docs/runtime.md)"
+        );
+        return ExitCode::from(2);
+    }
+    if args.audit_log.is_none() && !args.stdin {
+        eprintln!(
+            "saker runtime: give --audit-log PATH or --stdin (or a subcommand: audit-rules, check)"
+        );
+        return ExitCode::from(2);
+    }
+    let matching = if args.rule_matching == "first" {
+        RuleMatching::First
+    } else {
+        RuleMatching::All
+    };
+    let loaded = match load(&args.rule_args, matching) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let enabled = loaded.ruleset.rules().iter().filter(|r| r.enabled).count();
+    if enabled == 0 {
+        eprintln!("saker runtime: warning: no syscall rule is enabled");
+    }
+    let users = std::fs::read_to_string("/etc/passwd")
+        .map(|t| parse_passwd(&t))
+        .unwrap_or_default();
+    let opts = RuntimeOptions {
+        output: OutputOptions {
+            hostname: hostname(),
+            time_format_iso_8601: false,
+        },
+        users,
+        ..RuntimeOptions::default()
+    };
+    let mut rt = Runtime::new(&loaded.ruleset, opts);
+    if args.seed_proc {
+        let n = rt.table_mut().seed_from_proc();
+        if !args.quiet {
+            eprintln!("saker runtime: process table seeded with {n} processes from /proc");
+        }
+    }
+    let format = match args.output {
+        AlertFormat::Text => StreamFormat::Text,
+        AlertFormat::Json => StreamFormat::Json(JsonOptions::default()),
+    };
+    let mut sink = StreamSink::new(io::BufWriter::new(io::stdout()), format);
+    let live = args.follow || args.stdin;
+    let sink_error: RefCell<Option<io::Error>> = RefCell::new(None);
+    let mut on_alert = |a: &Alert, _e: &RuntimeEvent| {
+        if sink_error.borrow().is_some() {
+            return;
+        }
+        let r = sink
+            .deliver(a, "")
+            .and_then(|()| if live { sink.flush() } else { Ok(()) });
+        if let Err(e) = r {
+            *sink_error.borrow_mut() = Some(e);
+        }
+    };
+
+    let mut read_error = None;
+    if args.stdin {
+        let stdin = io::stdin();
+        let r = read_lines(BufReader::new(stdin.lock()), &mut |n, l| {
+            rt.feed_line(n, l, &mut on_alert)
+        });
+        if let Err(e) = r {
+            read_error = Some(format!("stdin: {e}"));
+        }
+    } else if let Some(path) = &args.audit_log {
+        let mut f = match Follower::open(path, args.from_end) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("saker runtime: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        };
+        loop {
+            match f.poll(&mut |n, l| rt.feed_line(n, l, &mut on_alert)) {
+                Ok((got, ev)) => {
+                    match ev {
+                        Some(FollowEvent::Rotated { at_line }) if !args.quiet => {
+                            eprintln!(
+                                "saker runtime: {} rotated after line {at_line}",
+                                path.display()
+                            )
+                        }
+                        Some(FollowEvent::Truncated { at_line }) if !args.quiet => {
+                            eprintln!(
+                                "saker runtime: {} truncated after line {at_line}",
+                                path.display()
+                            )
+                        }
+                        _ => {}
+                    }
+                    if !args.follow {
+                        f.finish(&mut |n, l| rt.feed_line(n, l, &mut on_alert));
+                        break;
+                    }
+                    if got == 0 {
+                        rt.tick(now_ms(), &mut on_alert);
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+                Err(e) => {
+                    read_error = Some(format!("{}: {e}", path.display()));
+                    break;
+                }
+            }
+            if sink_error.borrow().is_some() {
+                break;
+            }
+        }
+    }
+    let summary = rt.finish(&mut on_alert);
+    drop(on_alert);
+    let _ = sink.flush();
+    if let Some(e) = sink_error.into_inner() {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("saker runtime: writing alerts: {e}");
+            return ExitCode::from(2);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if !args.quiet {
+        print_summary(&summary, &loaded, enabled);
+    }
+    if let Some(e) = read_error {
+        eprintln!("saker runtime: {e}");
+        return ExitCode::from(2);
+    }
+    match (args.fail_on, summary.most_severe) {
+        (Some(threshold), Some(worst)) if worst.at_least(threshold) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn print_summary(summary: &RunSummary, loaded: &LoadedRuleset, enabled: usize) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "rules: {} syscall rule(s) enabled of {} loaded{}",
+        enabled,
+        loaded.ruleset.rules().len(),
+        match loaded.warnings.len() {
+            0 => String::new(),
+            n => format!(", {n} warning(s) (see `saker rules validate`)"),
+        }
+    );
+    let _ = writeln!(err, "{summary}");
+}
