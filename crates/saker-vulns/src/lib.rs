@@ -5,5 +5,7 @@
 //!
 //! Specification: `reference/vulns-and-runtime.md` part A.
 
+pub mod advisory;
 pub mod inventory;
+pub mod matcher;
 pub mod version;
