@@ -173,6 +173,9 @@ pub fn run_file(rules_file: &Path) -> FileReport {
             return report;
         }
     };
+    if saker_runtime::rule_tests::is_audit_tests(&text) {
+        return from_runtime(saker_runtime::rule_tests::run_file(rules_file, &tests_file));
+    }
     let cases: Vec<Case> = match serde_saphyr::from_str(&text) {
         Ok(c) => c,
         Err(e) => {
@@ -226,6 +229,31 @@ pub fn run_file(rules_file: &Path) -> FileReport {
         }
     }
     report
+}
+
+/// A `syscall` rules file's report (cases with `audit:`/`audit_file:`,
+/// run by `saker_runtime::rule_tests`) in this module's shape.
+fn from_runtime(r: saker_runtime::rule_tests::FileReport) -> FileReport {
+    use saker_runtime::rule_tests::Expect as E;
+    FileReport {
+        rules_file: r.rules_file,
+        tests_file: r.tests_file,
+        cases: r
+            .cases
+            .into_iter()
+            .map(|c| CaseResult {
+                number: c.number,
+                rule: c.rule,
+                expect: match c.expect {
+                    E::Match => Expect::Match,
+                    E::NoMatch => Expect::NoMatch,
+                },
+                note: c.note,
+                failure: c.failure,
+            })
+            .collect(),
+        errors: r.errors,
+    }
 }
 
 /// Where relative `event_file` paths are looked up: the tests file's

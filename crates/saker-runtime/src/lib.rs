@@ -22,6 +22,7 @@ pub mod decode;
 pub mod event;
 pub mod pipeline;
 pub mod proctable;
+pub mod rule_tests;
 pub mod rulesets;
 pub mod source;
 pub mod syscall_fields;

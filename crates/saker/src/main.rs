@@ -29,6 +29,9 @@ enum Command {
     Rules(cmd::rules::RulesCommand),
     /// Detect threats on this host from Linux audit events with Falco-format rules.
     Runtime(Box<cmd::runtime::RuntimeArgs>),
+    /// Host vulnerability scanning: installed packages against ALAS and OSV.
+    #[command(subcommand)]
+    Vulns(cmd::vulns::VulnsCommand),
 }
 
 fn main() -> ExitCode {
@@ -38,5 +41,6 @@ fn main() -> ExitCode {
         Command::Detect(a) => cmd::detect::run_detect(*a),
         Command::Rules(c) => cmd::rules::run(c),
         Command::Runtime(a) => cmd::runtime::run(*a),
+        Command::Vulns(c) => cmd::vulns::run(c),
     }
 }

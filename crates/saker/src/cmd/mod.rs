@@ -4,6 +4,7 @@ pub mod demo;
 pub mod detect;
 pub mod rules;
 pub mod runtime;
+pub mod vulns;
 
 use std::sync::Arc;
 
