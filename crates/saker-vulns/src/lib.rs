@@ -8,4 +8,5 @@
 pub mod advisory;
 pub mod inventory;
 pub mod matcher;
+pub mod report;
 pub mod version;

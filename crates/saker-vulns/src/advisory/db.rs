@@ -335,6 +335,8 @@ fn load_file(
         }
         advs.extend(a);
         problems.extend(p);
+    } else if lower.starts_with("extras-catalog") && lower.ends_with(".json") {
+        // The AL2 extras topic list: it names repositories, holds no advisories.
     } else if lower.ends_with(".json") {
         let text = match std::fs::read_to_string(f) {
             Ok(t) => t,

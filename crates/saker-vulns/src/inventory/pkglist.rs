@@ -96,3 +96,68 @@ fn dpkg_line(line: &str, display: &str) -> Option<Package> {
     p.source_version = Some(f.get(4).unwrap_or(&f[1]).to_string());
     Some(p)
 }
+
+/// Guesses the list kind from its first package line: an rpm query line
+/// ends its 5th field with an rpm arch or its NEVRA with `.arch`.
+pub fn guess_kind(text: &str) -> ListKind {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    let Some(l) = first else { return ListKind::Rpm };
+    let f: Vec<&str> = l.split_whitespace().collect();
+    let rpmish = (f.len() >= 5 && RPM_ARCHES.contains(&f[4]))
+        || (f.len() == 1
+            && l.rsplit_once('.')
+                .is_some_and(|(_, a)| RPM_ARCHES.contains(&a)));
+    if rpmish {
+        ListKind::Rpm
+    } else {
+        ListKind::Dpkg
+    }
+}
+
+/// A whole host from a list: `# os-release ID=amzn VERSION_ID=2023` and
+/// `# kernel 6.1.112-122.189.amzn2023.x86_64` header lines name the OS and
+/// running kernel (`uname -r`); without a kernel line the newest installed
+/// kernel is judged.
+pub fn host_from_list(text: &str, display: &str) -> super::root::HostInventory {
+    let mut os = None;
+    let mut kernel = None;
+    for l in text.lines().map(str::trim).filter(|l| l.starts_with('#')) {
+        let body = l.trim_start_matches('#').trim();
+        if let Some(rest) = body.strip_prefix("os-release") {
+            let o = super::os::parse_os_release(
+                &rest.split_whitespace().collect::<Vec<_>>().join("\n"),
+            );
+            if !o.id.is_empty() {
+                os = Some(o);
+            }
+        } else if let Some(k) = body.strip_prefix("kernel") {
+            kernel = Some(k.trim().to_string());
+        }
+    }
+    let inv = parse_list(text, guess_kind(text), display);
+    let mut problems = Vec::new();
+    if os.is_none() {
+        problems.push(Problem::new(
+            display,
+            "no '# os-release ID=… VERSION_ID=…' line and no --os: OS unknown, OS packages not evaluated",
+        ));
+    }
+    let kernel = match kernel {
+        Some(k) => super::root::KernelChoice::Running(k),
+        None => super::root::newest_kernel(&inv.packages).map_or(
+            super::root::KernelChoice::None,
+            super::root::KernelChoice::NewestInstalled,
+        ),
+    };
+    let mut inv = inv;
+    inv.problems.extend(problems);
+    super::root::HostInventory {
+        host: display.to_string(),
+        os,
+        kernel,
+        inventory: inv,
+    }
+}
