@@ -30,18 +30,23 @@ fn falco_files() -> Vec<PathBuf> {
 #[test]
 fn falco_rule_files_load_against_the_runtime_table() {
     for f in falco_files() {
-        let loaded = load_runtime_ruleset(false, &[f.clone()], vec![], &RulesetOptions::default())
-            .unwrap_or_else(|d| {
-                panic!(
-                    "{}: {}",
-                    f.display(),
-                    d.iter()
-                        .filter(|d| d.is_error())
-                        .map(|d| d.to_string())
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                )
-            });
+        let loaded = load_runtime_ruleset(
+            false,
+            std::slice::from_ref(&f),
+            vec![],
+            &RulesetOptions::default(),
+        )
+        .unwrap_or_else(|d| {
+            panic!(
+                "{}: {}",
+                f.display(),
+                d.iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
         assert!(!loaded.ruleset.rules().is_empty(), "{}", f.display());
     }
 }
