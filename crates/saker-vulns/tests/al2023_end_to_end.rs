@@ -9,7 +9,8 @@ use std::path::Path;
 use saker_vulns::advisory::db::{load_path, Db};
 use saker_vulns::advisory::Severity;
 use saker_vulns::inventory::root::{scan_root, KernelChoice};
-use saker_vulns::inventory::rpm_header::{encode_header, tag, HeaderValue};
+use saker_vulns::inventory::rpm_header::encode_package;
+use saker_vulns::inventory::rpmdb::write_sqlite_rpmdb;
 use saker_vulns::matcher::{filter, match_host, AdvisoryIndex, Finding};
 
 const ALAS: &str = concat!(
@@ -31,55 +32,13 @@ type Pkg<'a> = (
     &'a [&'a str],
 );
 
-fn header(p: &Pkg) -> Vec<u8> {
-    let (name, epoch, version, release, arch, files) = *p;
-    let mut e = vec![
-        (tag::NAME, HeaderValue::Str(name.into())),
-        (tag::VERSION, HeaderValue::Str(version.into())),
-        (tag::RELEASE, HeaderValue::Str(release.into())),
-        (tag::ARCH, HeaderValue::Str(arch.into())),
-        (tag::VENDOR, HeaderValue::Str("Amazon Linux".into())),
-        (
-            tag::SOURCERPM,
-            HeaderValue::Str(format!("{name}-{version}-{release}.src.rpm")),
-        ),
-    ];
-    if let Some(ep) = epoch {
-        e.push((tag::EPOCH, HeaderValue::Int32(vec![ep])));
-    }
-    if !files.is_empty() {
-        let mut dirs: Vec<String> = Vec::new();
-        let mut idx = Vec::new();
-        let mut base = Vec::new();
-        for f in files {
-            let (d, b) = f.rsplit_once('/').unwrap();
-            let d = format!("{d}/");
-            let i = dirs.iter().position(|x| *x == d).unwrap_or_else(|| {
-                dirs.push(d.clone());
-                dirs.len() - 1
-            });
-            idx.push(i as u32);
-            base.push(b.to_string());
-        }
-        e.push((tag::DIRINDEXES, HeaderValue::Int32(idx)));
-        e.push((tag::BASENAMES, HeaderValue::Strs(base)));
-        e.push((tag::DIRNAMES, HeaderValue::Strs(dirs)));
-    }
-    encode_header(&e)
-}
-
 /// Writes an rpm ≥ 4.16-style SQLite rpmdb with the given packages.
 pub fn write_rpmdb(path: &Path, pkgs: &[Pkg]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let c = rusqlite::Connection::open(path).unwrap();
-    c.execute_batch(
-        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);",
-    )
-    .unwrap();
-    for p in pkgs {
-        c.execute("INSERT INTO Packages (blob) VALUES (?1)", [header(p)])
-            .unwrap();
-    }
+    let blobs: Vec<Vec<u8>> = pkgs
+        .iter()
+        .map(|(n, e, v, r, a, f)| encode_package(n, *e, v, r, a, f))
+        .collect();
+    write_sqlite_rpmdb(path, &blobs).unwrap();
 }
 
 const RUNNING: &str = "6.12.20-25.90.amzn2023.x86_64";
@@ -353,5 +312,117 @@ fn os_not_covered_is_reported_not_silent() {
                 && p.message.contains("11 OS packages")),
         "{:?}",
         report.not_evaluated
+    );
+}
+
+/// Amazon Linux 2: core advisories with epochs, the kernel-5.15 extras
+/// topic scoped to its kernel line (a 4.x `kernel-headers` is not matched
+/// against ALAS2KERNEL-5.15, the grype-db#149 false positive), the running
+/// kernel only.
+#[test]
+fn al2_root_scopes_extras_to_their_kernel_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("proc/sys/kernel")).unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=\"amzn\"\nVERSION_ID=\"2\"\nPRETTY_NAME=\"Amazon Linux 2\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("proc/sys/kernel/osrelease"),
+        "4.9.62-21.56.amzn2.x86_64\n",
+    )
+    .unwrap();
+    let pkgs: &[Pkg] = &[
+        ("kernel", None, "4.9.62", "21.56.amzn2", "x86_64", &[]),
+        ("kernel", None, "4.9.70", "22.55.amzn2", "x86_64", &[]),
+        (
+            "kernel-headers",
+            None,
+            "4.9.62",
+            "21.56.amzn2",
+            "x86_64",
+            &[],
+        ),
+        ("perf", None, "5.15.40", "1.amzn2", "x86_64", &[]),
+        (
+            "qemu-kvm",
+            Some(10),
+            "1.5.3",
+            "141.amzn2.5.2",
+            "x86_64",
+            &[],
+        ),
+        (
+            "java-1.8.0-openjdk",
+            Some(1),
+            "1.8.0.161",
+            "0.b14.amzn2",
+            "x86_64",
+            &[],
+        ),
+        // Without its epoch 10 this would compare below the fix; with it, above.
+        (
+            "qemu-img",
+            Some(10),
+            "1.5.3",
+            "141.amzn2.5.3",
+            "x86_64",
+            &[],
+        ),
+    ];
+    write_rpmdb(&root.join("var/lib/rpm/rpmdb.sqlite"), pkgs);
+    let mut all = Vec::new();
+    for f in [
+        "vuln-list-update/updateinfo_2_items.xml.gz",
+        "vuls-data-update/updateinfo_2.xml.gz",
+        "vuls-data-update/updateinfo_2_kernel-5.15.xml.gz",
+    ] {
+        all.extend(load_path(Path::new(&format!("{ALAS}{f}"))).0);
+    }
+    let mut db = Db::open(&tmp.path().join("v.db")).unwrap();
+    db.replace(&all, ALAS).unwrap();
+    let index = AdvisoryIndex::new(db.advisories_for(&["amzn:2".into()]).unwrap());
+    let report = match_host(&scan_root(&root, true), &index);
+    let got: Vec<(&str, &str, &str, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.package.as_str(),
+                f.installed.as_str(),
+                f.advisory.as_str(),
+                f.severity,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "kernel",
+                "4.9.62-21.56.amzn2",
+                "ALAS2-2018-939",
+                Severity::Critical
+            ),
+            (
+                "perf",
+                "5.15.40-1.amzn2",
+                "ALAS2KERNEL-5.15-2022-001",
+                Severity::High
+            ),
+            (
+                "qemu-kvm",
+                "10:1.5.3-141.amzn2.5.2",
+                "ALAS2-2018-942",
+                Severity::High
+            ),
+        ]
+    );
+    assert_eq!(
+        report.findings[2].fixed.as_deref(),
+        Some("10:1.5.3-141.amzn2.5.3")
     );
 }

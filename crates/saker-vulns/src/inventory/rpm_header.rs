@@ -274,3 +274,52 @@ pub enum HeaderValue {
     /// INT32 array.
     Int32(Vec<u32>),
 }
+
+/// Encodes a minimal rpm header for a package: NAME, VERSION, RELEASE,
+/// ARCH, VENDOR "Amazon Linux", SOURCERPM, EPOCH when given, and the file
+/// list. Test and benchmark helper.
+pub fn encode_package(
+    name: &str,
+    epoch: Option<u32>,
+    version: &str,
+    release: &str,
+    arch: &str,
+    files: &[&str],
+) -> Vec<u8> {
+    let mut e = vec![
+        (tag::NAME, HeaderValue::Str(name.into())),
+        (tag::VERSION, HeaderValue::Str(version.into())),
+        (tag::RELEASE, HeaderValue::Str(release.into())),
+        (tag::ARCH, HeaderValue::Str(arch.into())),
+        (tag::VENDOR, HeaderValue::Str("Amazon Linux".into())),
+        (
+            tag::SOURCERPM,
+            HeaderValue::Str(format!("{name}-{version}-{release}.src.rpm")),
+        ),
+    ];
+    if let Some(ep) = epoch {
+        e.push((tag::EPOCH, HeaderValue::Int32(vec![ep])));
+    }
+    if !files.is_empty() {
+        let mut dirs: Vec<String> = Vec::new();
+        let mut idx = Vec::new();
+        let mut base = Vec::new();
+        for f in files {
+            let (d, b) = f.rsplit_once('/').unwrap_or(("", f));
+            let d = format!("{d}/");
+            let i = match dirs.iter().position(|x| *x == d) {
+                Some(i) => i,
+                None => {
+                    dirs.push(d);
+                    dirs.len() - 1
+                }
+            };
+            idx.push(i as u32);
+            base.push(b.to_string());
+        }
+        e.push((tag::DIRINDEXES, HeaderValue::Int32(idx)));
+        e.push((tag::BASENAMES, HeaderValue::Strs(base)));
+        e.push((tag::DIRNAMES, HeaderValue::Strs(dirs)));
+    }
+    encode_header(&e)
+}

@@ -327,3 +327,21 @@ fn ndb_blobs(db: &[u8], display: &str, problems: &mut Vec<Problem>) -> Vec<(Stri
     }
     out
 }
+
+/// Writes an rpm ≥ 4.16-style SQLite rpmdb (`Packages(hnum, blob)`) from
+/// header blobs ([`super::rpm_header::encode_header`]). For tests, fixtures
+/// and benchmarks: building an rpmdb needs no `rpm` binary.
+pub fn write_sqlite_rpmdb(path: &Path, blobs: &[Vec<u8>]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut c = rusqlite::Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    c.execute_batch("CREATE TABLE IF NOT EXISTS Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);")
+        .map_err(|e| e.to_string())?;
+    let tx = c.transaction().map_err(|e| e.to_string())?;
+    for b in blobs {
+        tx.execute("INSERT INTO Packages (blob) VALUES (?1)", [b])
+            .map_err(|e| e.to_string())?;
+    }
+    tx.commit().map_err(|e| e.to_string())
+}
