@@ -340,7 +340,6 @@ fn run_events(args: RuntimeArgs) -> ExitCode {
         }
     }
     let summary = rt.finish(&mut on_alert);
-    drop(on_alert);
     let _ = sink.flush();
     if let Some(e) = sink_error.into_inner() {
         if e.kind() != io::ErrorKind::BrokenPipe {
