@@ -31,3 +31,21 @@ pub trait AlertSink: Send {
     fn deliver(&mut self, alert: &Alert, raw: &str) -> io::Result<()>;
     fn flush(&mut self) -> io::Result<()>;
 }
+
+impl<S: AlertSink + ?Sized> AlertSink for Box<S> {
+    fn deliver(&mut self, alert: &Alert, raw: &str) -> io::Result<()> {
+        (**self).deliver(alert, raw)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+}
+
+impl<S: AlertSink + ?Sized> AlertSink for &mut S {
+    fn deliver(&mut self, alert: &Alert, raw: &str) -> io::Result<()> {
+        (**self).deliver(alert, raw)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+}

@@ -12,6 +12,7 @@
 //! each is counted in the [`Summary`], with the first locations of each kind.
 
 pub mod field_examples;
+pub mod live;
 pub mod pipeline;
 pub mod rule_tests;
 pub mod rulesets;

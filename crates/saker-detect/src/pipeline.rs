@@ -225,7 +225,7 @@ fn process_unit(
             return UnitResult { summary, alerts };
         }
     }
-    let bytes = match unit.read_all() {
+    let bytes = match unit.bytes() {
         Ok(b) => b,
         Err(e) => {
             summary.unit_errors.push(format!("{name}: {e}"));

@@ -55,6 +55,9 @@ pub struct Summary {
     pub units_filtered: u64,
     /// Units that could not be read: `name: error`.
     pub unit_errors: Vec<String>,
+    /// Live sources: units found already processed in the state store
+    /// (not read again).
+    pub units_done_before: u64,
     /// Bytes read from units (compressed size).
     pub bytes_read: u64,
     /// Bytes after decompression.
@@ -95,11 +98,21 @@ impl Summary {
         by.into_iter().collect()
     }
 
-    pub(crate) fn merge(&mut self, other: Summary) {
+    /// Add `other`'s counts to these (a run made of several pipeline runs,
+    /// e.g. S3 batches). Rule counts are added by rule name; `elapsed` and
+    /// `threads` are left to the caller.
+    pub fn merge(&mut self, other: Summary) {
+        for rc in &other.rule_counts {
+            match self.rule_counts.iter_mut().find(|c| c.rule == rc.rule) {
+                Some(c) => c.count += rc.count,
+                None => self.rule_counts.push(rc.clone()),
+            }
+        }
         self.units += other.units;
         self.units_read += other.units_read;
         self.units_filtered += other.units_filtered;
         self.unit_errors.extend(other.unit_errors);
+        self.units_done_before += other.units_done_before;
         self.bytes_read += other.bytes_read;
         self.bytes_decoded += other.bytes_decoded;
         self.records += other.records;
@@ -150,6 +163,13 @@ impl fmt::Display for Summary {
             human_bytes(self.bytes_read),
             human_bytes(self.bytes_decoded),
         );
+        if self.units_done_before > 0 {
+            let _ = writeln!(
+                s,
+                "state: {} input(s) already processed in an earlier run, not read again",
+                self.units_done_before
+            );
+        }
         let _ = writeln!(
             s,
             "records: {} evaluated, {} outside filters, {} skipped, {} digest file(s), {} insights record(s)",

@@ -1,9 +1,11 @@
 //! Local inputs: files, directories (walked recursively in a stable order)
 //! and `-` for standard input.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One unit of local input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +15,10 @@ pub enum SourceUnit {
     File(PathBuf),
     /// Standard input (`-`).
     Stdin,
+    /// Content already fetched from a remote source: an S3 object
+    /// (`name` = `s3://bucket/key`) or an SQS message body
+    /// (`name` = `sqs://…#message-id`).
+    Fetched { name: String, bytes: Arc<[u8]> },
 }
 
 impl SourceUnit {
@@ -21,6 +27,7 @@ impl SourceUnit {
         match self {
             SourceUnit::File(p) => p.display().to_string(),
             SourceUnit::Stdin => "<stdin>".to_string(),
+            SourceUnit::Fetched { name, .. } => name.clone(),
         }
     }
 
@@ -29,7 +36,7 @@ impl SourceUnit {
     pub fn path(&self) -> Option<&Path> {
         match self {
             SourceUnit::File(p) => Some(p),
-            SourceUnit::Stdin => None,
+            SourceUnit::Stdin | SourceUnit::Fetched { .. } => None,
         }
     }
 
@@ -48,6 +55,19 @@ impl SourceUnit {
                 io::stdin().lock().read_to_end(&mut buf)?;
                 Ok(buf)
             }
+            SourceUnit::Fetched { bytes, .. } => Ok(bytes.to_vec()),
+        }
+    }
+
+    /// The unit's bytes: read (files, stdin) or borrowed (fetched units,
+    /// without a copy).
+    ///
+    /// # Errors
+    /// As [`read_all`](Self::read_all).
+    pub fn bytes(&self) -> io::Result<Cow<'_, [u8]>> {
+        match self {
+            SourceUnit::Fetched { bytes, .. } => Ok(Cow::Borrowed(bytes)),
+            _ => self.read_all().map(Cow::Owned),
         }
     }
 }

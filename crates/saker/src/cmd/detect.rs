@@ -43,8 +43,14 @@ pub struct DetectArgs {
     /// stdin. Gzip is detected by content. Accepted layouts: S3 delivery
     /// files ({"Records":[…]}), JSON arrays, single records, JSON lines,
     /// CloudWatch Logs subscription and EventBridge envelopes.
-    #[arg(value_name = "INPUT", required = true)]
+    ///
+    /// `s3://BUCKET[/PREFIX]` reads CloudTrail objects from S3 (standard
+    /// and organization trail layouts; see docs/aws.md).
+    #[arg(value_name = "INPUT", required_unless_present = "sqs")]
     pub inputs: Vec<String>,
+
+    #[command(flatten)]
+    pub live: super::detect_live::LiveArgs,
 
     /// Add a Falco rules file or directory (repeatable; loaded after the
     /// built-in rules, so it may override their lists and macros).
@@ -183,15 +189,6 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
         eprintln!("saker detect: warning: no CloudTrail rule is enabled");
     }
 
-    let (units, input_errors) = expand_inputs(&args.inputs);
-    for e in &input_errors {
-        eprintln!("saker detect: {e}");
-    }
-    if units.is_empty() {
-        eprintln!("saker detect: nothing to read");
-        return ExitCode::from(2);
-    }
-
     let (since_s, until_s) = window.seconds();
     let opts = DetectOptions {
         threads: args.threads,
@@ -219,6 +216,23 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
         AlertFormat::Text => StreamFormat::Text,
         AlertFormat::Json => StreamFormat::Json(JsonOptions::default()),
     };
+    if args.live.sqs.is_some() || args.inputs.iter().any(|i| i.starts_with("s3://")) {
+        let summary = match super::detect_live::run_live(&args, &loaded.ruleset, opts, format) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        return finish(&args, &loaded, enabled, &summary);
+    }
+
+    let (units, input_errors) = expand_inputs(&args.inputs);
+    for e in &input_errors {
+        eprintln!("saker detect: {e}");
+    }
+    if units.is_empty() {
+        eprintln!("saker detect: nothing to read");
+        return ExitCode::from(2);
+    }
+
     let mut sink = StreamSink::new(io::BufWriter::new(io::stdout()), format);
 
     let bar = progress_bar(units.len() as u64, args.quiet);
@@ -244,6 +258,16 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
     };
     drop(sink);
 
+    finish(&args, &loaded, enabled, &summary)
+}
+
+/// Print the closing summary and choose the exit status.
+fn finish(
+    args: &DetectArgs,
+    loaded: &saker_detect::LoadedRuleset,
+    enabled: usize,
+    summary: &saker_detect::Summary,
+) -> ExitCode {
     if !args.quiet {
         let mut err = io::stderr().lock();
         let _ = writeln!(

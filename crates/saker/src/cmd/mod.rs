@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod detect;
+pub mod detect_live;
 pub mod rules;
 pub mod runtime;
 pub mod vulns;

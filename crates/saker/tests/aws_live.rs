@@ -1,0 +1,349 @@
+//! `saker detect` on S3 and SQS against a real moto server: the invictus
+//! delivery files uploaded in the organization-trail layout give exactly
+//! the alerts of the same files read locally; a state store makes re-runs
+//! and duplicate notifications read nothing twice; bad messages are
+//! reported and left in the queue.
+
+mod moto;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use moto::{moto, runtime, s3_sdk, sqs_sdk};
+
+const ORG: &str = "o-abc1234567";
+const ACCOUNT: &str = "218007301253";
+
+fn invictus_dir() -> PathBuf {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/cloudtrail/invictus/CloudTrail"
+    ))
+    .to_path_buf()
+}
+
+fn invictus_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(invictus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 55);
+    files
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Sorted JSON alert lines.
+fn alerts(stdout: &[u8]) -> Vec<String> {
+    let mut v: Vec<String> = text(stdout).lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+fn local_alerts() -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_saker"))
+        .args(["detect", "-q", "--output", "json"])
+        .arg(invictus_dir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let a = alerts(&out.stdout);
+    assert!(a.len() > 50, "the invictus set raises alerts");
+    a
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// The organization-trail key of a delivery file; every second file is
+/// gzipped (`.json.gz`), as CloudTrail delivers them.
+fn trail_key(file: &Path, i: usize) -> (String, bool) {
+    let name = file.file_name().unwrap().to_str().unwrap();
+    // ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_UNIQUE.json
+    let stamp = name.split('_').nth(3).unwrap();
+    let (y, m, d) = (&stamp[0..4], &stamp[4..6], &stamp[6..8]);
+    let gz = i % 2 == 0;
+    let name = if gz {
+        format!("{name}.gz")
+    } else {
+        name.to_string()
+    };
+    (
+        format!("AWSLogs/{ORG}/{ACCOUNT}/CloudTrail/us-east-1/{y}/{m}/{d}/{name}"),
+        gz,
+    )
+}
+
+/// Create `bucket` and upload the invictus files in the org layout, plus a
+/// digest file and a truncated gzip object. Returns the event-file keys.
+async fn upload_trail(s3: &s3_sdk::Client, bucket: &str) -> Vec<String> {
+    s3.create_bucket().bucket(bucket).send().await.unwrap();
+    let mut keys = Vec::new();
+    for (i, f) in invictus_files().iter().enumerate() {
+        let (key, gz) = trail_key(f, i);
+        let raw = std::fs::read(f).unwrap();
+        let body = if gz { gzip(&raw) } else { raw };
+        put(s3, bucket, &key, body).await;
+        keys.push(key);
+    }
+    // A digest (never listed) and a damaged delivery (reported, no alerts).
+    let digest = format!("AWSLogs/{ORG}/{ACCOUNT}/CloudTrail-Digest/us-east-1/2023/07/10/{ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20230710T120000Z.json.gz");
+    put(s3, bucket, &digest, gzip(b"{\"digestEndTime\":\"x\"}")).await;
+    let mut truncated = gzip(&std::fs::read(&invictus_files()[0]).unwrap());
+    truncated.truncate(truncated.len() / 2);
+    let damaged = format!("AWSLogs/{ORG}/{ACCOUNT}/CloudTrail/us-east-1/2023/07/11/{ACCOUNT}_CloudTrail_us-east-1_20230711T0000Z_damaged0000000.json.gz");
+    put(s3, bucket, &damaged, truncated).await;
+    keys
+}
+
+async fn put(s3: &s3_sdk::Client, bucket: &str, key: &str, body: Vec<u8>) {
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body.into())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A bucket or queue name unique to this run, so that a long-lived
+/// emulator (SAKER_TEST_AWS_ENDPOINT) can serve repeated runs.
+fn unique(base: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{base}-{}-{nanos}", std::process::id())
+}
+
+fn state_file(dir: &tempfile::TempDir) -> String {
+    dir.path().join("state.db").display().to_string()
+}
+
+#[test]
+fn s3_org_trail_gives_the_alerts_of_the_local_files_once() {
+    let Some(moto) = moto() else { return };
+    let (s3, _) = moto.clients();
+    let bucket = &unique("saker-s3-org");
+    runtime().block_on(upload_trail(&s3, bucket));
+    let want = local_alerts();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_file(&dir);
+    let url = format!("s3://{bucket}");
+
+    let out = moto.saker(&["detect", "--output", "json", "--state", &state, &url]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(alerts(&out.stdout), want, "{stderr}");
+    assert!(stderr.contains("56 input(s): 56 read"), "{stderr}");
+    // The damaged object is a truncated copy of the first file: its first
+    // 9 records are evaluated again, and their alerts not repeated.
+    assert!(stderr.contains("records: 2909 evaluated"), "{stderr}");
+    assert!(
+        stderr.contains("damaged0000000"),
+        "the truncated object is reported: {stderr}"
+    );
+
+    // Same state: nothing is read again, nothing is alerted again.
+    let out = moto.saker(&["detect", "--output", "json", "--state", &state, &url]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(stderr.contains("records: 0 evaluated"), "{stderr}");
+
+    // A prefix naming the region directly, and an account filter that
+    // rules out every object before download.
+    let deep = format!("s3://{bucket}/AWSLogs/{ORG}/{ACCOUNT}/CloudTrail/us-east-1/");
+    let out = moto.saker(&["detect", "-q", "--output", "json", &deep]);
+    assert_eq!(alerts(&out.stdout), want, "{}", text(&out.stderr));
+    let out = moto.saker(&["detect", "--account", "111122223333", &url]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("0 input(s)"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn s3_errors_are_reported() {
+    let Some(moto) = moto() else { return };
+    let out = moto.saker(&["detect", "s3://saker-no-such-bucket"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("saker-no-such-bucket"), "{stderr}");
+    assert!(stderr.contains("NoSuchBucket"), "{stderr}");
+    let out = moto.saker(&["detect", "s3://x", "/tmp"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot be mixed"));
+}
+
+/// An S3 event notification for one object, as S3 sends it.
+fn s3_notification(bucket: &str, key: &str, etag: &str) -> String {
+    serde_json::json!({"Records":[{
+        "eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1",
+        "eventTime":"2023-07-10T12:00:00.000Z","eventName":"ObjectCreated:Put",
+        "s3":{"s3SchemaVersion":"1.0","bucket":{"name":bucket,"arn":format!("arn:aws:s3:::{bucket}")},
+              "object":{"key":key.replace(' ', "+"),"size":1,"eTag":etag.trim_matches('"')}}}]})
+    .to_string()
+}
+
+async fn etag_of(s3: &s3_sdk::Client, bucket: &str, key: &str) -> String {
+    let h = s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    h.e_tag().unwrap().to_string()
+}
+
+async fn send(sqs: &sqs_sdk::Client, url: &str, body: String) {
+    sqs.send_message()
+        .queue_url(url)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn queue_depth(sqs: &sqs_sdk::Client, url: &str) -> u64 {
+    use sqs_sdk::types::QueueAttributeName as A;
+    let r = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .unwrap();
+    let a = r.attributes().unwrap();
+    let n = |k: A| a.get(&k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    n(A::ApproximateNumberOfMessages) + n(A::ApproximateNumberOfMessagesNotVisible)
+}
+
+/// Fill a queue with every shape of message for the invictus files:
+/// direct S3 notifications, SNS-wrapped ones, EventBridge `Object Created`
+/// events, and one file's records (file 7: 26 records, 2 alerts) as EventBridge CloudTrail events; plus a
+/// malformed and a foreign message.
+async fn fill_queue(
+    s3: &s3_sdk::Client,
+    sqs: &sqs_sdk::Client,
+    bucket: &str,
+    queue: &str,
+) -> String {
+    let keys = upload_trail(s3, bucket).await;
+    let url = sqs
+        .create_queue()
+        .queue_name(queue)
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let files = invictus_files();
+    for (i, key) in keys.iter().enumerate() {
+        let etag = etag_of(s3, bucket, key).await;
+        let body = match if i == 7 { 3 } else { i % 3 } {
+            0 => s3_notification(bucket, key, &etag),
+            1 => serde_json::json!({"Type":"Notification","MessageId":format!("sns-{i}"),
+                    "TopicArn":"arn:aws:sns:us-east-1:218007301253:trail",
+                    "Message": s3_notification(bucket, key, &etag)}).to_string(),
+            2 => serde_json::json!({"version":"0","id":format!("eb-{i}"),"detail-type":"Object Created",
+                    "source":"aws.s3","account":ACCOUNT,"region":"us-east-1",
+                    "detail":{"bucket":{"name":bucket},"object":{"key":key,"size":1,"etag":etag.trim_matches('"')}}}).to_string(),
+            _ => {
+                // This file's records arrive one by one through EventBridge.
+                let v: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&files[i]).unwrap()).unwrap();
+                for r in v["Records"].as_array().unwrap() {
+                    let ev = serde_json::json!({"version":"0","id":r["eventID"],
+                        "detail-type":"AWS API Call via CloudTrail","source":"aws.ec2",
+                        "account":ACCOUNT,"time":r["eventTime"],"region":r["awsRegion"],
+                        "resources":[],"detail":r});
+                    send(sqs, &url, ev.to_string()).await;
+                }
+                continue;
+            }
+        };
+        send(sqs, &url, body).await;
+    }
+    send(sqs, &url, "this is not JSON".to_string()).await;
+    send(
+        sqs,
+        &url,
+        r#"{"detail-type":"EC2 Instance State-change Notification","detail":{}}"#.to_string(),
+    )
+    .await;
+    url
+}
+
+#[test]
+fn sqs_notifications_give_the_alerts_of_the_local_files_once() {
+    let Some(moto) = moto() else { return };
+    let (s3, sqs) = moto.clients();
+    let rt = runtime();
+    let bucket = &unique("saker-sqs");
+    let queue = rt.block_on(fill_queue(&s3, &sqs, bucket, bucket));
+    let want = local_alerts();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_file(&dir);
+    let args = [
+        "detect",
+        "--output",
+        "json",
+        "--state",
+        &state,
+        "--sqs",
+        &queue,
+        "--until-empty",
+        "--sqs-wait",
+        "1",
+        "--sqs-visibility",
+        "30",
+    ];
+    let out = moto.saker(&args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(alerts(&out.stdout), want, "{stderr}");
+    assert!(stderr.contains("not JSON"), "{stderr}");
+    assert!(
+        stderr.contains("EC2 Instance State-change Notification"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("redrive"), "{stderr}");
+    // Only the two messages that were not understood stay in the queue.
+    assert_eq!(rt.block_on(queue_depth(&sqs, &queue)), 2);
+
+    // Duplicate notifications (at-least-once delivery): nothing new, with
+    // or without the ETag in the notification.
+    rt.block_on(async {
+        for (n, key) in invictus_files()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| trail_key(f, i).0)
+            .enumerate()
+            .filter(|(i, _)| *i != 7) // its records came through EventBridge
+            .map(|(_, k)| k)
+            .take(8)
+            .enumerate()
+        {
+            let etag = match n % 2 {
+                0 => etag_of(&s3, bucket, &key).await,
+                _ => String::new(),
+            };
+            send(&sqs, &queue, s3_notification(bucket, &key, &etag)).await;
+        }
+    });
+    let out = moto.saker(&args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(stderr.contains("8 input(s) already processed"), "{stderr}");
+    assert_eq!(rt.block_on(queue_depth(&sqs, &queue)), 2);
+}
