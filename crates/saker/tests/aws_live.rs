@@ -347,3 +347,134 @@ fn sqs_notifications_give_the_alerts_of_the_local_files_once() {
     assert!(stderr.contains("8 input(s) already processed"), "{stderr}");
     assert_eq!(rt.block_on(queue_depth(&sqs, &queue)), 2);
 }
+
+#[test]
+fn two_workers_on_one_queue_deliver_every_alert_once() {
+    let Some(moto) = moto() else { return };
+    let (s3, sqs) = moto.clients();
+    let rt = runtime();
+    let bucket = &unique("saker-pair");
+    let queue = rt.block_on(fill_queue(&s3, &sqs, bucket, bucket));
+    let want = local_alerts();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_file(&dir);
+    let args = [
+        "detect",
+        "-q",
+        "--output",
+        "json",
+        "--state",
+        &state,
+        "--sqs",
+        &queue,
+        "--until-empty",
+        "--sqs-wait",
+        "1",
+        "--sqs-visibility",
+        "60",
+        "--threads",
+        "1",
+    ];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| moto.saker(&args));
+        let b = s.spawn(|| moto.saker(&args));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    let mut both = alerts(&a.stdout);
+    both.extend(alerts(&b.stdout));
+    both.sort();
+    assert_eq!(both, want);
+    assert_eq!(rt.block_on(queue_depth(&sqs, &queue)), 2);
+}
+
+#[test]
+fn follow_picks_up_new_objects_and_stops_cleanly_on_sigterm() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let Some(moto) = moto() else { return };
+    let (s3, _) = moto.clients();
+    let rt = runtime();
+    let bucket = &unique("saker-follow");
+    rt.block_on(async { s3.create_bucket().bucket(bucket).send().await.unwrap() });
+    let want = local_alerts();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_file(&dir);
+    let url = format!("s3://{bucket}");
+
+    let start = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_saker"));
+        for (k, v) in moto::AWS_ENV {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .args(["detect", "--output", "json", "--state", &state, "--follow"])
+            .args([
+                "--poll-interval",
+                "1",
+                "--endpoint-url",
+                &moto.endpoint,
+                &url,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        (child, rx)
+    };
+    let stop = |mut child: std::process::Child| {
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let status = child.wait().unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(0), "clean exit on SIGTERM: {stderr}");
+        stderr
+    };
+
+    // The bucket is empty when following starts; the trail then arrives.
+    let (child, rx) = start();
+    rt.block_on(async {
+        for (i, f) in invictus_files().iter().enumerate() {
+            let (key, gz) = trail_key(f, i);
+            let raw = std::fs::read(f).unwrap();
+            put(&s3, bucket, &key, if gz { gzip(&raw) } else { raw }).await;
+        }
+    });
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while got.len() < want.len() && Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            got.push(line);
+        }
+    }
+    let stderr = stop(child);
+    got.extend(rx.try_iter());
+    got.sort();
+    assert_eq!(got, want, "{stderr}");
+    assert!(stderr.contains("records: 2900 evaluated"), "{stderr}");
+
+    // Restarted on the same state: nothing is read again.
+    let (child, rx) = start();
+    std::thread::sleep(Duration::from_secs(3));
+    let stderr = stop(child);
+    assert_eq!(rx.try_iter().count(), 0, "{stderr}");
+    assert!(stderr.contains("records: 0 evaluated"), "{stderr}");
+}
