@@ -521,3 +521,25 @@ fn put_bucket_public_access_block_info() {
         Some("false")
     );
 }
+
+#[test]
+fn instance_name_from_tag_specifications() {
+    let r = elastic("test-run-instances-json.log");
+    let e = saker_cloudtrail::CloudTrailEvent::parse(r[0].as_bytes()).unwrap();
+    // The tag key is "name" (lower case): keys are case-sensitive.
+    assert_eq!(field(&e, "ec2.name"), None);
+    assert_eq!(
+        field(&e, "ec2.imageids").as_deref(),
+        Some("(ami-00a4cd63f089232e0)")
+    );
+    let named = r[0]
+        .replacen("\"key\": \"name\"", "\"key\": \"Name\"", 1)
+        .replacen("\"key\":\"name\"", "\"key\":\"Name\"", 1);
+    let e = saker_cloudtrail::CloudTrailEvent::parse(named.as_bytes()).unwrap();
+    assert_eq!(
+        field(&e, "ec2.name").as_deref(),
+        Some("cloudtrail-event-test")
+    );
+    // A Name tag on a VPC is not an instance name.
+    assert_eq!(f("f5e4b2d3-a4a2-4a78-b81f-9036f12b623e", "ec2.name"), None);
+}
