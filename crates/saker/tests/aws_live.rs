@@ -478,3 +478,105 @@ fn follow_picks_up_new_objects_and_stops_cleanly_on_sigterm() {
     assert_eq!(rx.try_iter().count(), 0, "{stderr}");
     assert!(stderr.contains("records: 0 evaluated"), "{stderr}");
 }
+
+/// A loopback webhook receiver recording the bodies it accepted.
+fn webhook_receiver(
+    listener: std::net::TcpListener,
+) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use std::io::{BufRead, Read};
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = bodies.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { break };
+            let mut reader = std::io::BufReader::new(conn.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let l = line.trim_end().to_ascii_lowercase();
+                if l.is_empty() {
+                    break;
+                }
+                if let Some(v) = l.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; len];
+            if reader.read_exact(&mut body).is_ok() {
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                recorded
+                    .lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&body).into_owned());
+            }
+        }
+    });
+    bodies
+}
+
+#[test]
+fn webhook_down_during_a_run_then_up_receives_every_alert_once() {
+    let Some(moto) = moto() else { return };
+    let (s3, _) = moto.clients();
+    let bucket = &unique("saker-hook");
+    runtime().block_on(upload_trail(&s3, bucket));
+    let want = local_alerts();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_file(&dir);
+    let spool = dir.path().join("spool");
+    let file = dir.path().join("alerts.jsonl");
+    let url = format!("s3://{bucket}");
+    // Reserve a port and free it: the webhook is down for the first run.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hook = format!("http://127.0.0.1:{port}/falco");
+    let args = [
+        "detect",
+        "--output",
+        "json",
+        "--state",
+        &state,
+        "--webhook",
+        &hook,
+        "--webhook-attempts",
+        "1",
+        "--spool-dir",
+        spool.to_str().unwrap(),
+        "--alerts-file",
+        file.to_str().unwrap(),
+        &url,
+    ];
+    let out = moto.saker(&args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        alerts(&out.stdout),
+        want,
+        "stdout does not wait for the webhook"
+    );
+    assert!(stderr.contains("kept in"), "{stderr}");
+    let mut in_file = alerts(std::fs::read_to_string(&file).unwrap().as_bytes());
+    in_file.sort();
+    assert_eq!(in_file, want, "the JSON-lines file has every alert");
+
+    // The webhook is back: the next run (nothing new to read) delivers
+    // the spooled alerts, each once.
+    let received = webhook_receiver(std::net::TcpListener::bind(("127.0.0.1", port)).unwrap());
+    let out = moto.saker(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let mut got = received.lock().unwrap().clone();
+    got.sort();
+    assert_eq!(got, want);
+    let mut in_file = alerts(std::fs::read_to_string(&file).unwrap().as_bytes());
+    in_file.sort();
+    assert_eq!(in_file, want, "nothing repeated in the file");
+}

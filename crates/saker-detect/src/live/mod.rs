@@ -216,6 +216,16 @@ impl<'a> Live<'a> {
         s
     }
 
+    /// Flush the sinks: HTTP sinks resend their spool (also when nothing
+    /// new was read). Called after each S3 poll, each SQS receive and by
+    /// the caller at the end.
+    ///
+    /// # Errors
+    /// [`LiveError::Sink`].
+    pub fn flush_sinks(&mut self) -> Result<(), LiveError> {
+        saker_alerts::AlertSink::flush(&mut self.sink).map_err(LiveError::Sink)
+    }
+
     fn warn(&mut self, msg: &str) {
         (self.warn)(msg);
     }

@@ -54,6 +54,7 @@ impl Live<'_> {
                     self.read_scope(&client, scope, &limits)?;
                 }
             }
+            self.flush_sinks()?;
             let Some(pause) = self.opts.follow else { break };
             if self.stopped() {
                 break;

@@ -66,6 +66,7 @@ impl Live<'_> {
                 }
             };
             if messages.is_empty() {
+                self.flush_sinks()?;
                 if self.opts.until_empty {
                     break;
                 }

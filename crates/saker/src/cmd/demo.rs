@@ -75,6 +75,7 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
     run_detect(DetectArgs {
         inputs: vec![out.join("AWSLogs").display().to_string()],
         live: Default::default(),
+        sinks: Default::default(),
         rules: vec![overrides],
         no_default_rules: false,
         output: args.output,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use saker_alerts::{StreamFormat, StreamSink};
+use saker_alerts::StreamFormat;
 use saker_cloudtrail::s3key::FileFilter;
 use saker_detect::{
     load_cloudtrail_ruleset, parse_time_arg, run, DetectOptions, Progress, RuleSources, RunError,
@@ -51,6 +51,9 @@ pub struct DetectArgs {
 
     #[command(flatten)]
     pub live: super::detect_live::LiveArgs,
+
+    #[command(flatten)]
+    pub sinks: super::sinks::SinkArgs,
 
     /// Add a Falco rules file or directory (repeatable; loaded after the
     /// built-in rules, so it may override their lists and macros).
@@ -233,7 +236,13 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let mut sink = StreamSink::new(io::BufWriter::new(io::stdout()), format);
+    let mut sink = match super::sinks::build(&args.sinks, format) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("saker detect: {e}");
+            return ExitCode::from(2);
+        }
+    };
 
     let bar = progress_bar(units.len() as u64, args.quiet);
     let mut on_progress = |p: &Progress| {
@@ -256,6 +265,13 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A last flush: webhook sinks resend what an earlier run spooled.
+    if let Err(e) = saker_alerts::AlertSink::flush(&mut sink) {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("saker detect: {e}");
+            return ExitCode::from(2);
+        }
+    }
     drop(sink);
 
     finish(&args, &loaded, enabled, &summary)

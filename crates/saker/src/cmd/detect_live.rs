@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use saker_alerts::{AlertSink, StreamFormat, StreamSink};
+use saker_alerts::{AlertSink, StreamFormat};
 use saker_detect::live::{Live, LiveError, LiveOptions, LiveProgress, StopSignal};
 use saker_detect::{DetectOptions, Summary};
 use saker_ingest::aws::AwsOptions;
@@ -166,8 +166,13 @@ pub fn run_live(
         ..LiveOptions::default()
     };
 
-    let sink: Box<dyn AlertSink> =
-        Box::new(StreamSink::new(io::BufWriter::new(io::stdout()), format));
+    let sink: Box<dyn AlertSink> = match super::sinks::build(&args.sinks, format) {
+        Ok(s) => Box::new(s),
+        Err(e) => {
+            eprintln!("saker detect: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
     let mut run = match Live::new(ruleset, opts, store, sink, StopSignal::default()) {
         Ok(r) => r,
         Err(e) => {

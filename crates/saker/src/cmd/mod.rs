@@ -5,6 +5,7 @@ pub mod detect;
 pub mod detect_live;
 pub mod rules;
 pub mod runtime;
+pub mod sinks;
 pub mod vulns;
 
 use std::sync::Arc;
