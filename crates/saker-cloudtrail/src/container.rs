@@ -230,6 +230,20 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
         if start >= data.len() {
             return;
         }
+        if !matches!(data[start], b'{' | b'[') {
+            // Not CloudTrail JSON at all (a README, a TSV, a YAML file found
+            // in a directory walk): one skip for the whole input, not one per
+            // line.
+            let preview: String =
+                String::from_utf8_lossy(&data[start..data.len().min(start + 40)]).into_owned();
+            self.skip(
+                None,
+                start,
+                SkipReason::NotJson,
+                format!("not JSON (starts with {preview:?})"),
+            );
+            return;
+        }
         if looks_like_json_lines(data, start) {
             let mut pos = start;
             while pos < data.len() {
