@@ -113,9 +113,10 @@ impl<S: AlertSink> AlertSink for DedupSink<S> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()?;
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        for key in self.pending.drain(..) {
-            store.mark_alert_delivered(&key).map_err(io::Error::other)?;
-        }
+        store
+            .mark_alerts_delivered(&self.pending)
+            .map_err(io::Error::other)?;
+        self.pending.clear();
         Ok(())
     }
 }

@@ -105,6 +105,15 @@ pub trait StateStore: Send {
 
     /// Remember that the alert with this key was delivered to every sink.
     fn mark_alert_delivered(&mut self, key: &AlertKey) -> Result<(), StoreError>;
+
+    /// Remember several delivered alerts at once (one transaction where the
+    /// backend has them: all or none are remembered).
+    fn mark_alerts_delivered(&mut self, keys: &[AlertKey]) -> Result<(), StoreError> {
+        for k in keys {
+            self.mark_alert_delivered(k)?;
+        }
+        Ok(())
+    }
 }
 
 /// Open the store named by a `--state` value: a SQLite file path (created

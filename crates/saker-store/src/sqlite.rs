@@ -209,6 +209,32 @@ impl StateStore for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
+    fn mark_alerts_delivered(&mut self, keys: &[AlertKey]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO delivered_alerts (account_id, event_id, rule, delivered_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?;
+            let now = now_s();
+            for k in keys {
+                stmt.execute(params![k.account_id, k.event_id, k.rule, now])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
     fn mark_alert_delivered(&mut self, key: &AlertKey) -> Result<(), StoreError> {
         self.conn
             .execute(
