@@ -10,7 +10,8 @@
 //! 1. its `EOE` arrives (netlink, plugins);
 //! 2. its `PROCTITLE` arrives (the last kernel record before `EOE`);
 //! 3. it is older than the timeout in stream time (a record at least
-//!    `timeout_ms` later was seen): lost `EOE`;
+//!    `timeout_ms` later than the newest record seen when the event opened
+//!    has arrived): lost `EOE`;
 //! 4. more than `max_inflight` events are open (the oldest goes);
 //! 5. the input ends ([`Grouper::flush`]).
 //!
@@ -100,6 +101,10 @@ pub struct GroupStats {
 struct Inflight {
     records: Vec<Record>,
     first_line: u64,
+    /// Stream time when the event was opened: the latest record time seen
+    /// then (not the event's own time, so a stream whose clock jumps back
+    /// does not close new events at once).
+    opened_ms: u64,
 }
 
 /// The grouping state machine. Feed records with [`push`](Grouper::push);
@@ -107,7 +112,7 @@ struct Inflight {
 pub struct Grouper {
     opts: GroupOptions,
     inflight: HashMap<EventKey, Inflight>,
-    /// In-flight keys by (time ms, serial) for expiry.
+    /// In-flight keys by (opened ms, serial) for expiry.
     order: BTreeMap<(u64, u64), Vec<EventKey>>,
     done: HashSet<EventKey>,
     done_order: VecDeque<EventKey>,
@@ -148,7 +153,7 @@ impl Grouper {
         if record.type_name == "EOE" {
             match self.inflight.remove(&key) {
                 Some(ev) => {
-                    self.unorder(&key);
+                    self.unorder(&key, ev.opened_ms);
                     self.emit(key, ev, Completion::Eoe, out);
                 }
                 // EOE after PROCTITLE already closed the event: expected
@@ -164,6 +169,7 @@ impl Grouper {
                 Inflight {
                     records: vec![record],
                     first_line: line,
+                    opened_ms: self.latest_ms,
                 },
                 Completion::Single,
                 out,
@@ -175,18 +181,20 @@ impl Grouper {
                     self.stats.late_records += 1;
                 }
                 self.order
-                    .entry((t, key.serial))
+                    .entry((self.latest_ms, key.serial))
                     .or_default()
                     .push(key.clone());
             }
+            let opened_ms = self.latest_ms;
             let ev = self.inflight.entry(key.clone()).or_insert(Inflight {
                 records: Vec::with_capacity(6),
                 first_line: line,
+                opened_ms,
             });
             ev.records.push(record);
             if closes {
                 let ev = self.inflight.remove(&key).expect("just inserted");
-                self.unorder(&key);
+                self.unorder(&key, ev.opened_ms);
                 self.emit(key, ev, Completion::Proctitle, out);
             }
         }
@@ -233,8 +241,8 @@ impl Grouper {
         }
     }
 
-    fn unorder(&mut self, key: &EventKey) {
-        let slot = (key.time_ms(), key.serial);
+    fn unorder(&mut self, key: &EventKey, opened_ms: u64) {
+        let slot = (opened_ms, key.serial);
         if let Some(v) = self.order.get_mut(&slot) {
             v.retain(|k| k != key);
             if v.is_empty() {
@@ -314,9 +322,25 @@ mod tests {
         assert_eq!(ev[1].completion, Completion::Timeout);
         assert_eq!(ev[2].records[0].type_name, "PATH");
         assert_eq!(st.late_records, 1);
-        // the late PATH is itself older than the timeout: closed at once
-        assert_eq!(ev[2].completion, Completion::Timeout);
+        // the late PATH opens a new event (its timeout counts from now),
+        // which the EOE then closes
+        assert_eq!(ev[2].completion, Completion::Eoe);
         assert_eq!(st.events, 3);
-        assert_eq!(st.stray_eoe, 0); // its event was closed: expected
+        assert_eq!(st.stray_eoe, 0);
+    }
+
+    #[test]
+    fn a_clock_jumping_back_does_not_split_new_events() {
+        let (ev, st) = feed(&[
+            "type=SYSCALL msg=audit(100.000:1): syscall=1",
+            "type=PROCTITLE msg=audit(100.000:1): proctitle=\"a\"",
+            // e.g. a rotated log replayed, or the wall clock set back
+            "type=SYSCALL msg=audit(10.000:2): syscall=2",
+            "type=PATH msg=audit(10.000:2): item=0",
+            "type=PROCTITLE msg=audit(10.000:2): proctitle=\"b\"",
+        ]);
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[1].records.len(), 3);
+        assert_eq!(st.by_timeout, 0);
     }
 }
