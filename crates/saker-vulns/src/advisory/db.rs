@@ -211,8 +211,8 @@ impl Db {
         let mut st = self
             .conn
             .prepare(
-                "SELECT DISTINCT a.body FROM affected_index i JOIN advisories a ON a.rowid = i.advisory \
-                 WHERE i.platform = ?1 OR i.platform LIKE ?2",
+                "SELECT body FROM advisories WHERE rowid IN \
+                 (SELECT advisory FROM affected_index WHERE platform = ?1 OR platform LIKE ?2)",
             )
             .map_err(|e| e.to_string())?;
         let mut seen = std::collections::HashSet::new();
