@@ -63,3 +63,38 @@ fn output_order_does_not_depend_on_threads() {
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
 }
+
+/// Falco's `aws_cloudtrail_rules.yaml` defines its own `approved_regions`
+/// list; loading it after the built-in rules must not change what the
+/// built-in rules raise (their parameters have `ec2_` names).
+#[test]
+fn falco_rules_loaded_beside_builtin_change_nothing_builtin() {
+    let run = |paths: Vec<std::path::PathBuf>| {
+        let (_, alerts) = detect(
+            &[data("cloudtrail/invictus/CloudTrail")],
+            RuleSources {
+                builtin: true,
+                paths,
+            },
+            RulesetOptions::default(),
+            DetectOptions::default(),
+        );
+        alerts
+            .into_iter()
+            .map(|(a, raw)| (a.rule, common::event_id(&raw)))
+            .collect::<Vec<_>>()
+    };
+    let builtin_only = run(vec![]);
+    let with_falco = run(vec![data("falco/aws_cloudtrail_rules.yaml")]);
+    let builtin_names: std::collections::BTreeSet<_> =
+        builtin_only.iter().map(|(r, _)| r.clone()).collect();
+    let builtin_part: Vec<_> = with_falco
+        .iter()
+        .filter(|(r, _)| {
+            builtin_names.contains(r) || r.starts_with("EC2 ") || r.starts_with("EBS ")
+        })
+        .cloned()
+        .collect();
+    assert_eq!(builtin_part, builtin_only);
+    assert!(with_falco.iter().any(|(r, _)| r == "Run Instances"));
+}

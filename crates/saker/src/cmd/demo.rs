@@ -45,8 +45,8 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
     let overrides = out.join("exampleco-rules.yaml");
     let yaml = format!(
         "# ExampleCorp's parameters for saker's built-in EC2 rules.\n\
-         - list: approved_images\n  items: [{}]\n  override:\n    items: replace\n\
-         - list: approved_regions\n  items: [{}]\n  override:\n    items: replace\n",
+         - list: ec2_approved_images\n  items: [{}]\n  override:\n    items: replace\n\
+         - list: ec2_approved_regions\n  items: [{}]\n  override:\n    items: replace\n",
         summary.approved_images.join(", "),
         summary.home_regions.join(", "),
     );
