@@ -221,9 +221,16 @@ impl<'a> CloudTrailEvent<'a> {
             None => return (Err(RecordError::Truncated), None),
         };
         let end = stream.byte_offset();
-        let raw = match std::str::from_utf8(&data[..end]) {
+        // SIMD validation for the common (valid) case; std only to describe
+        // an error.
+        let raw = match simdutf8::basic::from_utf8(&data[..end]) {
             Ok(r) => r,
-            Err(e) => return (Err(RecordError::InvalidUtf8(e.to_string())), Some(end)),
+            Err(_) => {
+                let detail = std::str::from_utf8(&data[..end])
+                    .err()
+                    .map_or_else(|| "invalid UTF-8".to_string(), |e| e.to_string());
+                return (Err(RecordError::InvalidUtf8(detail)), Some(end));
+            }
         };
         let base = raw.as_ptr() as usize;
         let mut idx = TopIndex {
