@@ -49,12 +49,8 @@ impl SourceUnit {
     /// directory walk.
     pub fn read_all(&self) -> io::Result<Vec<u8>> {
         match self {
-            SourceUnit::File(p) => std::fs::read(p),
-            SourceUnit::Stdin => {
-                let mut buf = Vec::new();
-                io::stdin().lock().read_to_end(&mut buf)?;
-                Ok(buf)
-            }
+            SourceUnit::File(p) => read_bounded(std::fs::File::open(p)?),
+            SourceUnit::Stdin => read_bounded(io::stdin().lock()),
             SourceUnit::Fetched { bytes, .. } => Ok(bytes.to_vec()),
         }
     }
@@ -70,6 +66,24 @@ impl SourceUnit {
             _ => self.read_all().map(Cow::Owned),
         }
     }
+}
+
+/// Largest unit read into memory: 1 GiB (CloudTrail delivers objects of at
+/// most tens of MB). Bounds memory on endless inputs such as `/dev/zero` or
+/// a pipe that never closes.
+pub const MAX_UNIT_BYTES: u64 = 1 << 30;
+
+/// Read at most [`MAX_UNIT_BYTES`]; a longer input is an error, not a
+/// truncated read.
+fn read_bounded(r: impl Read) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(MAX_UNIT_BYTES + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_UNIT_BYTES {
+        return Err(io::Error::other(format!(
+            "input larger than {MAX_UNIT_BYTES} bytes; split it (saker reads each file or stream whole)"
+        )));
+    }
+    Ok(buf)
 }
 
 impl fmt::Display for SourceUnit {

@@ -34,7 +34,26 @@ enum Command {
     Vulns(cmd::vulns::VulnsCommand),
 }
 
+/// `saker … | head` closes the pipe early: stop quietly, as Unix tools do,
+/// instead of reporting `println!`'s broken-pipe panic.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Demo(a) => cmd::demo::run_demo(a),

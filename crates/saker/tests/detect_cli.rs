@@ -300,3 +300,52 @@ fn demo_writes_a_day_and_finds_the_attack() {
     }
     assert!(text(&out.stderr).contains("skipped") || text(&out.stderr).contains("0 skipped"));
 }
+
+#[test]
+fn a_missing_input_is_reported_counted_and_exits_2_after_the_rest() {
+    let out = saker(&["detect", &invictus(), "/nonexistent/trail.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !out.stdout.is_empty(),
+        "the readable input was still evaluated"
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("1 unreadable"), "{stderr}");
+    assert!(stderr.contains("/nonexistent/trail.json"));
+}
+
+#[test]
+fn the_rules_directory_loads_without_its_test_files() {
+    let out = saker(&[
+        "detect",
+        "-q",
+        "--no-default-rules",
+        "--rules",
+        &repo("rules").display().to_string(),
+        &invictus(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Sensitive port opened to the Internet"));
+}
+
+#[test]
+fn closing_the_pipe_early_is_not_a_crash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_saker"))
+        .args(["rules", "fields"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0) | None),
+        "{:?}",
+        out.status
+    );
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -157,7 +157,7 @@ impl Loader {
             let mut files: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && has_yaml_extension(p))
+                .filter(|p| p.is_file() && has_yaml_extension(p) && !is_rule_tests_file(p))
                 .collect();
             files.sort_by(|a, b| {
                 a.as_os_str()
@@ -285,6 +285,14 @@ impl Loader {
                 .collect(),
         }
     }
+}
+
+/// `NAME.tests.yaml` files hold rule test cases (`saker rules test`), not
+/// rules: a directory load passes over them.
+fn is_rule_tests_file(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tests.yaml") || n.ends_with(".tests.yml"))
 }
 
 fn has_yaml_extension(p: &Path) -> bool {

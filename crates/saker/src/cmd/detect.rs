@@ -255,7 +255,7 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let summary = match result {
+    let mut summary = match result {
         Ok(s) => s,
         Err(RunError::Sink(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
             return ExitCode::SUCCESS
@@ -274,7 +274,19 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
     }
     drop(sink);
 
-    finish(&args, &loaded, enabled, &summary)
+    // Named inputs that do not exist count as unreadable, and make the run
+    // exit 2 (bad usage) once the rest was processed, so that a mistyped path
+    // does not pass a CI check.
+    summary.units += input_errors.len() as u64;
+    summary
+        .unit_errors
+        .extend(input_errors.iter().map(|e| e.to_string()));
+    let code = finish(&args, &loaded, enabled, &summary);
+    if input_errors.is_empty() {
+        code
+    } else {
+        ExitCode::from(2)
+    }
 }
 
 /// Print the closing summary and choose the exit status.
