@@ -662,3 +662,104 @@ fn kill_9_at_random_points_loses_no_alert() {
         "{repeated} repeats after {kills} kills"
     );
 }
+
+#[test]
+fn a_worker_killed_mid_message_is_finished_by_another_after_the_visibility_timeout() {
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    let Some(moto) = moto() else { return };
+    let (s3, sqs) = moto.clients();
+    let rt = runtime();
+    let bucket = &unique("saker-takeover");
+    let queue = rt.block_on(fill_queue(&s3, &sqs, bucket, bucket));
+    // Messages not understood go to a dead-letter queue after two receives.
+    let dlq = rt.block_on(async {
+        use sqs_sdk::types::QueueAttributeName as A;
+        let dlq = sqs
+            .create_queue()
+            .queue_name(format!("{bucket}-dlq"))
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&dlq)
+            .attribute_names(A::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes()
+            .unwrap()[&A::QueueArn]
+            .clone();
+        let policy = serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": "2"});
+        sqs.set_queue_attributes()
+            .queue_url(&queue)
+            .attributes(A::RedrivePolicy, policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        dlq
+    });
+    let want = local_alerts();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_file(&dir);
+    let file = dir.path().join("alerts.jsonl");
+    let worker = |wait: &str| {
+        vec![
+            "detect".to_string(),
+            "-q".into(),
+            "--state".into(),
+            state.clone(),
+            "--alerts-file".into(),
+            file.display().to_string(),
+            "--sqs".into(),
+            queue.clone(),
+            "--until-empty".into(),
+            "--sqs-wait".into(),
+            wait.into(),
+            "--sqs-visibility".into(),
+            "4".into(),
+            "--threads".into(),
+            "1".into(),
+        ]
+    };
+    // Worker A is killed while it holds messages.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_saker"));
+    for (k, v) in moto::AWS_ENV {
+        cmd.env(k, v);
+    }
+    let mut a = cmd
+        .args(worker("1"))
+        .args(["--endpoint-url", &moto.endpoint])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let killed = a.try_wait().unwrap().is_none();
+    a.kill().ok();
+    a.wait().unwrap();
+    // Worker B long-polls longer than the visibility timeout, so the
+    // messages A held come back to it.
+    let args = worker("10");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = moto.saker(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let mut got = alerts(std::fs::read_to_string(&file).unwrap().as_bytes());
+    got.sort();
+    let mut unique_got = got.clone();
+    unique_got.dedup();
+    assert_eq!(unique_got, want, "killed mid-run: {killed}");
+    assert!(got.len() - unique_got.len() <= 30);
+    assert_eq!(rt.block_on(queue_depth(&sqs, &queue)), 0);
+    assert_eq!(
+        rt.block_on(queue_depth(&sqs, &dlq)),
+        2,
+        "the bad messages, redriven"
+    );
+}
