@@ -53,8 +53,9 @@ impl Priority {
 }
 
 impl fmt::Display for Priority {
+    /// The long name; honours width and alignment (`{:<13}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -93,6 +94,12 @@ mod tests {
         assert_eq!("emergency".parse(), Ok(Priority::Emergency));
         assert!("warn".parse::<Priority>().is_err());
         assert!("".parse::<Priority>().is_err());
+    }
+
+    #[test]
+    fn display_pads_like_a_string() {
+        assert_eq!(format!("[{:<8}]", Priority::Error), "[Error   ]");
+        assert_eq!(Priority::Notice.to_string(), "Notice");
     }
 
     #[test]

@@ -309,6 +309,12 @@ fn finish(
             }
         );
         let _ = writeln!(err, "{summary}");
+        if summary.units_read == 0 && summary.units_filtered > 0 {
+            let _ = writeln!(
+                err,
+                "saker detect: warning: every input was skipped by its name (the account, region and time in S3 key names); check --account, --region, --since and --until"
+            );
+        }
     }
     match (args.fail_on, summary.most_severe) {
         (Some(threshold), Some(worst)) if worst.at_least(threshold) => ExitCode::from(1),
