@@ -1,5 +1,6 @@
 //! `saker detect [INPUT...]`: Falco-format rules over CloudTrail records.
 
+use super::{hostname, parse_priority};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,20 +122,6 @@ pub struct DetectArgs {
     /// Do not print the closing summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-}
-
-fn parse_priority(s: &str) -> Result<Priority, String> {
-    s.parse::<Priority>().map_err(|_| {
-        format!("invalid priority '{s}': expected emergency, alert, critical, error, warning, notice, info or debug")
-    })
-}
-
-/// Falco's hostname: `FALCO_HOSTNAME`, else the machine's name.
-fn hostname() -> String {
-    std::env::var("FALCO_HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned())
 }
 
 /// Run `saker detect`.

@@ -1,5 +1,6 @@
 //! `saker runtime`: Falco-format `syscall` rules over Linux audit events.
 
+use super::{hostname, parse_priority};
 use std::cell::RefCell;
 use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
@@ -127,20 +128,6 @@ pub enum RuntimeCommand {
         #[command(flatten)]
         rule_args: RuleArgs,
     },
-}
-
-fn parse_priority(s: &str) -> Result<Priority, String> {
-    s.parse::<Priority>().map_err(|_| {
-        format!("invalid priority '{s}': expected emergency, alert, critical, error, warning, notice, info or debug")
-    })
-}
-
-/// Falco's hostname: `FALCO_HOSTNAME`, else the machine's name.
-fn hostname() -> String {
-    std::env::var("FALCO_HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned())
 }
 
 fn load(args: &RuleArgs, matching: RuleMatching) -> Result<LoadedRuleset, ExitCode> {
