@@ -8,7 +8,6 @@
 //! rendered once to prove it formats.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use saker_cloudtrail::{decode, DecodeOptions, Item};
@@ -17,15 +16,9 @@ use saker_rules::output::OutputOptions;
 use saker_rules::ruleset::{RuleMatching, Ruleset, RulesetOptions};
 use serde::Deserialize;
 
-use crate::rulesets::builtin_tables;
+pub use saker_rules::rule_tests::{event_file_dirs, CaseResult, Expect, FileReport};
 
-/// What a case expects of its rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expect {
-    Match,
-    NoMatch,
-}
+use crate::rulesets::builtin_tables;
 
 /// One case of a `*.tests.yaml` file.
 #[derive(Debug, Clone, Deserialize)]
@@ -46,76 +39,6 @@ pub struct Case {
     /// Rules text loaded after the file under test.
     #[serde(default)]
     pub extra_rules: Option<String>,
-}
-
-/// The outcome of one case.
-#[derive(Debug, Clone)]
-pub struct CaseResult {
-    /// 1-based position of the case in its tests file.
-    pub number: usize,
-    pub rule: String,
-    pub expect: Expect,
-    pub note: String,
-    /// `None` when the case passed, else why it failed.
-    pub failure: Option<String>,
-}
-
-/// The outcome of one rules file's tests.
-#[derive(Debug, Clone, Default)]
-pub struct FileReport {
-    pub rules_file: PathBuf,
-    pub tests_file: PathBuf,
-    pub cases: Vec<CaseResult>,
-    /// Problems that fail the file as a whole: unreadable tests, rules that
-    /// do not load, rules without a `match` or a `no_match` case.
-    pub errors: Vec<String>,
-}
-
-impl FileReport {
-    pub fn passed(&self) -> usize {
-        self.cases.iter().filter(|c| c.failure.is_none()).count()
-    }
-
-    pub fn failed(&self) -> usize {
-        self.cases.len() - self.passed()
-    }
-
-    pub fn ok(&self) -> bool {
-        self.errors.is_empty() && self.failed() == 0
-    }
-}
-
-impl fmt::Display for FileReport {
-    /// One line per failure and per error, then a count line.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for e in &self.errors {
-            writeln!(f, "{}: error: {e}", self.tests_file.display())?;
-        }
-        for c in &self.cases {
-            if let Some(why) = &c.failure {
-                writeln!(
-                    f,
-                    "{}: case {} FAILED: rule '{}' expected {}: {why} ({})",
-                    self.tests_file.display(),
-                    c.number,
-                    c.rule,
-                    match c.expect {
-                        Expect::Match => "match",
-                        Expect::NoMatch => "no_match",
-                    },
-                    c.note
-                )?;
-            }
-        }
-        write!(
-            f,
-            "{}: {} cases, {} passed, {} failed",
-            self.rules_file.display(),
-            self.cases.len(),
-            self.passed(),
-            self.failed()
-        )
-    }
 }
 
 /// The tests file beside a rules file: `x.yaml` → `x.tests.yaml`.
@@ -174,7 +97,7 @@ pub fn run_file(rules_file: &Path) -> FileReport {
         }
     };
     if saker_runtime::rule_tests::is_audit_tests(&text) {
-        return from_runtime(saker_runtime::rule_tests::run_file(rules_file, &tests_file));
+        return saker_runtime::rule_tests::run_file(rules_file, &tests_file);
     }
     let cases: Vec<Case> = match serde_saphyr::from_str(&text) {
         Ok(c) => c,
@@ -183,7 +106,7 @@ pub fn run_file(rules_file: &Path) -> FileReport {
             return report;
         }
     };
-    let base_dirs = base_dirs(&tests_file);
+    let base_dirs = event_file_dirs(&tests_file);
     let mut rulesets: HashMap<Option<String>, Result<Ruleset, String>> = HashMap::new();
     let mut coverage: BTreeMap<String, (usize, usize)> = BTreeMap::new();
 
@@ -229,47 +152,6 @@ pub fn run_file(rules_file: &Path) -> FileReport {
         }
     }
     report
-}
-
-/// A `syscall` rules file's report (cases with `audit:`/`audit_file:`,
-/// run by `saker_runtime::rule_tests`) in this module's shape.
-fn from_runtime(r: saker_runtime::rule_tests::FileReport) -> FileReport {
-    use saker_runtime::rule_tests::Expect as E;
-    FileReport {
-        rules_file: r.rules_file,
-        tests_file: r.tests_file,
-        cases: r
-            .cases
-            .into_iter()
-            .map(|c| CaseResult {
-                number: c.number,
-                rule: c.rule,
-                expect: match c.expect {
-                    E::Match => Expect::Match,
-                    E::NoMatch => Expect::NoMatch,
-                },
-                note: c.note,
-                failure: c.failure,
-            })
-            .collect(),
-        errors: r.errors,
-    }
-}
-
-/// Where relative `event_file` paths are looked up: the tests file's
-/// directory, its parent (the repository root for `rules/`), then the
-/// current directory.
-fn base_dirs(tests_file: &Path) -> Vec<PathBuf> {
-    let dir = tests_file
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let mut v = vec![dir.clone()];
-    if let Some(p) = dir.parent() {
-        v.push(p.to_path_buf());
-    }
-    v.push(PathBuf::from("."));
-    v
 }
 
 fn load(rules_file: &Path, extra: Option<&str>) -> Result<Ruleset, String> {

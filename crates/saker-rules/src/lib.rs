@@ -28,6 +28,7 @@ pub mod parser;
 pub mod pmatch;
 pub mod priority;
 pub mod rule;
+pub mod rule_tests;
 pub mod ruleset;
 pub mod transform;
 

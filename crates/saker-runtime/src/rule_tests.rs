@@ -22,16 +22,10 @@ use saker_rules::ruleset::{RuleMatching, RulesetOptions};
 use saker_rules::Ruleset;
 use serde::Deserialize;
 
+pub use saker_rules::rule_tests::{event_file_dirs, CaseResult, Expect, FileReport};
+
 use crate::pipeline::{Runtime, RuntimeOptions};
 use crate::rulesets::load_runtime_ruleset;
-
-/// What a case expects of its rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expect {
-    Match,
-    NoMatch,
-}
 
 /// One case of a `*.tests.yaml` file for syscall rules.
 #[derive(Debug, Clone, Deserialize)]
@@ -54,41 +48,6 @@ pub struct Case {
     pub extra_rules: Option<String>,
 }
 
-/// The outcome of one case.
-#[derive(Debug, Clone)]
-pub struct CaseResult {
-    pub number: usize,
-    pub rule: String,
-    pub expect: Expect,
-    pub note: String,
-    /// `None` when the case passed, else why it failed.
-    pub failure: Option<String>,
-}
-
-/// The outcome of one rules file's tests.
-#[derive(Debug, Clone, Default)]
-pub struct FileReport {
-    pub rules_file: PathBuf,
-    pub tests_file: PathBuf,
-    pub cases: Vec<CaseResult>,
-    /// Problems failing the file as a whole.
-    pub errors: Vec<String>,
-}
-
-impl FileReport {
-    pub fn passed(&self) -> usize {
-        self.cases.iter().filter(|c| c.failure.is_none()).count()
-    }
-
-    pub fn failed(&self) -> usize {
-        self.cases.len() - self.passed()
-    }
-
-    pub fn ok(&self) -> bool {
-        self.errors.is_empty() && self.failed() == 0
-    }
-}
-
 /// Whether the tests text is for syscall rules (a case has `audit:` or
 /// `audit_file:`): how `saker rules test` picks this runner.
 pub fn is_audit_tests(tests_text: &str) -> bool {
@@ -96,19 +55,6 @@ pub fn is_audit_tests(tests_text: &str) -> bool {
         let t = l.trim_start_matches([' ', '-']);
         t.starts_with("audit:") || t.starts_with("audit_file:")
     })
-}
-
-fn base_dirs(tests_file: &Path) -> Vec<PathBuf> {
-    let dir = tests_file
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let mut v = vec![dir.clone()];
-    if let Some(p) = dir.parent() {
-        v.push(p.to_path_buf());
-    }
-    v.push(PathBuf::from("."));
-    v
 }
 
 fn load(rules_file: &Path, extra: Option<&str>) -> Result<Ruleset, String> {
@@ -163,7 +109,7 @@ pub fn run_file(rules_file: &Path, tests_file: &Path) -> FileReport {
             return report;
         }
     };
-    let bases = base_dirs(tests_file);
+    let bases = event_file_dirs(tests_file);
     let mut rulesets: HashMap<Option<String>, Result<Ruleset, String>> = HashMap::new();
     let mut coverage: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (i, case) in cases.iter().enumerate() {
