@@ -91,6 +91,10 @@ pub trait StateStore: Send {
     /// Processing a key again with another version replaces the entry.
     fn mark_processed(&mut self, unit: &UnitId, stats: UnitStats) -> Result<(), StoreError>;
 
+    /// How many units are recorded as processed (every version counts once
+    /// per key).
+    fn processed_count(&mut self) -> Result<u64, StoreError>;
+
     /// The follow position of `scope` (e.g. `s3://bucket/AWSLogs/o-x/ACCOUNT/CloudTrail/REGION/`):
     /// the last key seen there, if any.
     fn follow_position(&mut self, scope: &str) -> Result<Option<String>, StoreError>;

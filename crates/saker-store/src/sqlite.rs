@@ -68,8 +68,7 @@ impl SqliteStore {
         // against process crashes (a power loss may lose the last commits,
         // which only means re-reading, and de-duplication covers alerts).
         // (An in-memory database answers "memory".)
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
-            .map_err(err)?;
+        set_wal(&conn).map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
         let mut store = SqliteStore { conn, path: shown };
@@ -130,6 +129,39 @@ impl SqliteStore {
     }
 }
 
+/// Switch `conn` to the WAL journal (a persistent property of the file).
+///
+/// SQLite takes the exclusive lock this needs without calling the busy
+/// handler, so two processes opening a new file at once see `SQLITE_BUSY`
+/// at once: retry until [`BUSY_TIMEOUT`].
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let mode = conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0));
+        let result = match mode {
+            // An in-memory database answers "memory"; it cannot be shared.
+            Ok(m) if m.eq_ignore_ascii_case("wal") || m.eq_ignore_ascii_case("memory") => {
+                return Ok(())
+            }
+            Ok(_) => conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+                .map(drop),
+            Err(e) => Err(e),
+        };
+        match result {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn now_s() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -168,6 +200,15 @@ impl StateStore for SqliteStore {
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    fn processed_count(&mut self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM processed_units", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
     }
 
     fn follow_position(&mut self, scope: &str) -> Result<Option<String>, StoreError> {

@@ -391,6 +391,7 @@ fn two_workers_on_one_queue_deliver_every_alert_once() {
 
 #[test]
 fn follow_picks_up_new_objects_and_stops_cleanly_on_sigterm() {
+    use saker_store::StateStore;
     use std::io::BufRead;
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
@@ -458,9 +459,17 @@ fn follow_picks_up_new_objects_and_stops_cleanly_on_sigterm() {
             put(&s3, bucket, &key, if gz { gzip(&raw) } else { raw }).await;
         }
     });
+    // Stop once every object is recorded as processed: the last alert can
+    // arrive before the last objects (which raise none) are read.
+    let objects = invictus_files().len() as u64;
+    let processed = || {
+        saker_store::SqliteStore::open(&state)
+            .and_then(|mut s| s.processed_count())
+            .unwrap_or(0)
+    };
     let mut got = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(240);
-    while got.len() < want.len() && Instant::now() < deadline {
+    while (got.len() < want.len() || processed() < objects) && Instant::now() < deadline {
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
             got.push(line);
         }
