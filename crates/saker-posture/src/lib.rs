@@ -12,6 +12,7 @@ pub mod checks;
 pub mod finding;
 pub mod inventory;
 pub mod params;
+pub mod report;
 
 pub use finding::{ChangeEvent, Finding, Mute, Severity, Status};
 pub use inventory::{Inventory, InventoryError};

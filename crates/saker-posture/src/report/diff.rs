@@ -1,0 +1,1 @@
+//! diff report (in progress).

@@ -1,0 +1,1 @@
+//! ocsf report (in progress).
