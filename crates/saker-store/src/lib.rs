@@ -15,13 +15,15 @@
 //!   re-read after a crash) raises its alerts once.
 //!
 //! [`StateStore`] is the seam; [`SqliteStore`] is the default backend
-//! (`--state PATH`). PostgreSQL (`--state postgres://…`), for workers on
-//! several machines sharing one queue, is not implemented yet:
-//! [`open_store`] reports it clearly.
+//! (`--state PATH`, several processes on one machine); [`PostgresStore`]
+//! (`--state postgres://…`) serves workers on several machines sharing one
+//! queue. [`open_store`] picks the backend from the `--state` value.
 
 mod dedup;
+mod postgres;
 mod sqlite;
 
+pub use self::postgres::PostgresStore;
 pub use dedup::{AlertKey, DedupSink, SharedStore};
 pub use sqlite::SqliteStore;
 
@@ -43,11 +45,21 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
-    /// A `--state` value naming a backend this build does not have.
-    #[error(
-        "state store {0}: PostgreSQL state stores are not supported yet; use a SQLite file path"
-    )]
-    Unsupported(String),
+    /// The PostgreSQL server could not be reached, refused the login, or
+    /// failed a statement (`url` is shown without its password).
+    #[error("state store {url}: {detail}")]
+    Postgres {
+        url: String,
+        /// The server's message (severity, text, SQLSTATE) or the chain of
+        /// client errors (e.g. `error connecting to server: Connection refused`).
+        detail: String,
+        #[source]
+        source: ::postgres::Error,
+    },
+    /// `sslmode=require` in a PostgreSQL URL: this build connects without
+    /// TLS and will not downgrade silently.
+    #[error("state store {0}: sslmode=require, but this saker connects to PostgreSQL without TLS; use sslmode=disable over a private network or a tunnel")]
+    PostgresTls(String),
 }
 
 /// One source unit as the store identifies it.
@@ -120,17 +132,23 @@ pub trait StateStore: Send {
     }
 }
 
-/// Open the store named by a `--state` value: a SQLite file path (created
-/// with its schema if missing), or a `postgres://` / `postgresql://` URL
-/// (not supported yet: [`StoreError::Unsupported`]).
+/// Open the store named by a `--state` value: a `postgres://` or
+/// `postgresql://` URL ([`PostgresStore`]), otherwise a SQLite file path
+/// ([`SqliteStore`], created with its schema if missing; `:memory:` for a
+/// store that lasts one run).
 ///
 /// # Errors
-/// The database cannot be opened or migrated, or the backend is unknown.
+/// The database cannot be opened, reached or migrated.
 pub fn open_store(spec: &str) -> Result<Box<dyn StateStore>, StoreError> {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(redact_url(spec)));
+    if is_postgres_url(spec) {
+        return Ok(Box::new(PostgresStore::open(spec)?));
     }
     Ok(Box::new(SqliteStore::open(spec)?))
+}
+
+/// `true` if a `--state` value names a PostgreSQL database.
+pub fn is_postgres_url(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
 }
 
 /// A URL without its password, for messages.
@@ -150,13 +168,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_urls_are_refused_without_leaking_the_password() {
-        let err = open_store("postgres://saker:s3cret@db:5432/saker")
+    fn postgres_errors_do_not_leak_the_password() {
+        // sslmode=require is refused before any connection is tried.
+        let err = open_store("postgres://saker:s3cret@db.invalid:5432/saker?sslmode=require")
             .err()
             .unwrap()
             .to_string();
-        assert!(err.contains("not supported yet"), "{err}");
+        assert!(err.contains("without TLS"), "{err}");
         assert!(!err.contains("s3cret"), "{err}");
-        assert!(err.contains("saker:***@db"), "{err}");
+        assert!(err.contains("saker:***@db.invalid"), "{err}");
+        // A malformed URL is reported with the URL, not its password.
+        let err = open_store("postgresql://saker:s3cret@db/saker?sslmode=sometimes")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.starts_with("state store postgresql://saker:***@db"),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret"), "{err}");
     }
 }
