@@ -271,7 +271,13 @@ pub enum ReadError {
     },
     #[error("{name}: not a saker findings report: {reason}")]
     NotFindings { name: String, reason: String },
+    #[error("{name}: larger than {limit} bytes")]
+    TooLarge { name: String, limit: u64 },
 }
+
+/// The largest report [`read_findings`] reads (1 GiB), so a wrong path
+/// (`/dev/zero`) cannot exhaust memory.
+pub const MAX_REPORT_BYTES: u64 = 1 << 30;
 
 /// Findings read back from a report, and the lines that were not findings.
 #[derive(Debug, Default)]
@@ -282,20 +288,38 @@ pub struct ReadFindings {
 }
 
 /// Read findings from an earlier `--output json` report: one JSON object
-/// per line in [`Finding`]'s serde form (blank lines ignored), or one JSON
-/// array of such objects. `name` (the file name) labels errors.
+/// per line in [`Finding`]'s serde form (blank lines ignored; fields
+/// `Finding` does not have are ignored), or one JSON array of such objects.
+/// `name` (the file name) labels errors.
 ///
 /// A line that is not a finding is skipped and listed with its line
 /// number; the rest are read. Errors: an I/O error, or a file with no
 /// finding at all while some line was skipped (not a findings report:
-/// say an inventory or an OCSF file).
-pub fn read_findings<R: Read>(mut r: R, name: &str) -> Result<ReadFindings, ReadError> {
+/// say an inventory or an OCSF file), or more than [`MAX_REPORT_BYTES`].
+pub fn read_findings<R: Read>(r: R, name: &str) -> Result<ReadFindings, ReadError> {
+    read_findings_limited(r, name, MAX_REPORT_BYTES)
+}
+
+/// [`read_findings`] with another size limit, in bytes.
+pub fn read_findings_limited<R: Read>(
+    r: R,
+    name: &str,
+    limit: u64,
+) -> Result<ReadFindings, ReadError> {
     let io_err = |source| ReadError::Io {
         name: name.to_string(),
         source,
     };
     let mut text = String::new();
-    r.read_to_string(&mut text).map_err(io_err)?;
+    r.take(limit.saturating_add(1))
+        .read_to_string(&mut text)
+        .map_err(io_err)?;
+    if text.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            name: name.to_string(),
+            limit,
+        });
+    }
     let mut out = ReadFindings::default();
     if text.trim_start().starts_with('[') {
         let values: Vec<serde_json::Value> =

@@ -18,7 +18,7 @@
 //!   `title` = the check's title, `desc`, `types`, `analytic` (the check as
 //!   a rule); `first_seen_time` = the time of the CloudTrail event that made
 //!   the finding what it is, when known ([`Finding::changed_by`]).
-//! * `severity_id`/`severity` from [`Severity::ocsf_id`]; `status_id`/`status`
+//! * `severity_id`/`severity` from [`Severity::ocsf_id`](crate::Severity::ocsf_id); `status_id`/`status`
 //!   = 1 New, or 3 Suppressed when muted; `status_code` = `PASS`, `FAIL` or
 //!   `NOT_EVALUATED`; `status_detail` and `message` = the finding's detail.
 //! * `risk_details` = the check's rationale; `remediation.desc` = console
