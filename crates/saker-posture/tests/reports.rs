@@ -834,9 +834,12 @@ fn findings_read_back_from_json_lines_and_arrays() {
     // `--output json`: one object per line, Finding's serde form.
     let mut lines = String::new();
     for f in &findings {
-        // Extra fields a report may add (the reported status) are ignored.
+        // The `--output json` form: `status` is the reported status (MUTED),
+        // `check_status` the verdict; `check_title` is extra.
         let mut v = serde_json::to_value(f).unwrap();
-        v["reported_status"] = f.reported_status().into();
+        v["check_status"] = v["status"].clone();
+        v["status"] = f.reported_status().into();
+        v["check_title"] = "a title".into();
         lines.push_str(&serde_json::to_string(&v).unwrap());
         lines.push('\n');
     }
@@ -853,6 +856,16 @@ fn findings_read_back_from_json_lines_and_arrays() {
         read.skipped
     );
 
+    assert_eq!(
+        lines
+            .lines()
+            .nth(3)
+            .map(|l| l.contains("\"status\":\"MUTED\"")),
+        Some(true),
+        "the muted finding's line says MUTED"
+    );
+
+    // Finding's plain serde form, as one JSON array.
     let arr = serde_json::to_string(&findings).unwrap();
     let read = diff::read_findings(arr.as_bytes(), "run2.json").unwrap();
     assert_eq!(read.findings, findings);

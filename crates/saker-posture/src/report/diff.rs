@@ -288,9 +288,14 @@ pub struct ReadFindings {
 }
 
 /// Read findings from an earlier `--output json` report: one JSON object
-/// per line in [`Finding`]'s serde form (blank lines ignored; fields
-/// `Finding` does not have are ignored), or one JSON array of such objects.
+/// per line (blank lines ignored), or one JSON array of such objects.
 /// `name` (the file name) labels errors.
+///
+/// An object is [`Finding`]'s serde form, or the `--output json` form
+/// (`report::json`), where `status` is the reported status (`MUTED` for a
+/// muted finding) and `check_status` the verdict: the verdict is read back
+/// from `check_status` when present ([`finding_from_json`]). Fields
+/// `Finding` does not have (`check_title`) are ignored.
 ///
 /// A line that is not a finding is skipped and listed with its line
 /// number; the rest are read. Errors: an I/O error, or a file with no
@@ -328,7 +333,7 @@ pub fn read_findings_limited<R: Read>(
                 reason: e.to_string(),
             })?;
         for (i, v) in values.into_iter().enumerate() {
-            match serde_json::from_value::<Finding>(v) {
+            match finding_from_json(v) {
                 Ok(f) => out.findings.push(f),
                 Err(e) => out.skipped.push(format!("{name}: element {i}: {e}")),
             }
@@ -338,7 +343,7 @@ pub fn read_findings_limited<R: Read>(
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str::<Finding>(line) {
+            match serde_json::from_str(line).and_then(finding_from_json) {
                 Ok(f) => out.findings.push(f),
                 Err(e) => out.skipped.push(format!("{name}:{}: {e}", i + 1)),
             }
@@ -351,4 +356,19 @@ pub fn read_findings_limited<R: Read>(
         });
     }
     Ok(out)
+}
+
+/// A [`Finding`] from one JSON object of a report: `check_status`, when
+/// present (the `--output json` form), is the verdict and replaces the
+/// reported `status`.
+///
+/// # Errors
+/// The object is not a finding (a field missing or of the wrong type).
+pub fn finding_from_json(mut v: serde_json::Value) -> Result<Finding, serde_json::Error> {
+    if let Some(o) = v.as_object_mut() {
+        if let Some(verdict) = o.remove("check_status") {
+            o.insert("status".into(), verdict);
+        }
+    }
+    serde_json::from_value(v)
 }
