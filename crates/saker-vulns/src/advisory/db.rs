@@ -92,12 +92,17 @@ impl Db {
         location: &str,
     ) -> Result<Vec<SourceStatus>, String> {
         let mut by_source: BTreeMap<&str, Vec<&Advisory>> = BTreeMap::new();
+        let mut slot: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::new();
         for a in advs {
             let list = by_source.entry(a.source.as_str()).or_default();
             // The same advisory from two files (two mirrors): keep the last.
-            match list.iter_mut().find(|x| x.id == a.id) {
-                Some(x) => *x = a,
-                None => list.push(a),
+            match slot.get(&(a.source.as_str(), a.id.as_str())) {
+                Some(&i) => list[i] = a,
+                None => {
+                    slot.insert((a.source.as_str(), a.id.as_str()), list.len());
+                    list.push(a);
+                }
             }
         }
         let tx = self.conn.transaction().map_err(|e| e.to_string())?;
@@ -321,20 +326,8 @@ fn load_file(
             Ok(x) => x,
             Err(e) => return problems.push(Problem::new(display, format!("unreadable: {e}"))),
         };
-        let (mut a, p) = if lower.ends_with(".gz") {
-            updateinfo::parse_updateinfo(
-                std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file)),
-                "",
-                &display,
-            )
-        } else {
-            updateinfo::parse_updateinfo(std::io::BufReader::new(file), "", &display)
-        };
-        for adv in &mut a {
-            adv.source = alas_source(adv);
-        }
-        advs.extend(a);
-        problems.extend(p);
+        let gz = lower.ends_with(".gz");
+        load_updateinfo(std::io::BufReader::new(file), gz, &display, advs, problems);
     } else if lower.starts_with("extras-catalog") && lower.ends_with(".json") {
         // The AL2 extras topic list: it names repositories, holds no advisories.
     } else if lower.ends_with(".json") {
@@ -344,24 +337,9 @@ fn load_file(
         };
         load_osv_text(&text, &display, advs, problems);
     } else if lower.ends_with(".zip") {
-        let bytes = match std::fs::read(f) {
-            Ok(b) => b,
-            Err(e) => return problems.push(Problem::new(display, format!("unreadable: {e}"))),
-        };
-        let mut z = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
-            Ok(z) => z,
-            Err(e) => return problems.push(Problem::new(display, format!("not a zip: {e}"))),
-        };
-        for i in 0..z.len() {
-            use std::io::Read;
-            let Ok(mut e) = z.by_index(i) else { continue };
-            let mut s = String::new();
-            let entry = format!("{display}!{}", String::from_utf8_lossy(e.name_raw()));
-            if e.read_to_string(&mut s).is_ok() {
-                load_osv_text(&s, &entry, advs, problems);
-            } else {
-                problems.push(Problem::new(entry, "unreadable entry"));
-            }
+        match std::fs::read(f) {
+            Ok(b) => load_osv_zip(b, &display, None, advs, problems),
+            Err(e) => problems.push(Problem::new(display, format!("unreadable: {e}"))),
         }
     } else if !in_dir {
         problems.push(Problem::new(
@@ -371,7 +349,83 @@ fn load_file(
     }
 }
 
-fn load_osv_text(text: &str, display: &str, advs: &mut Vec<Advisory>, problems: &mut Vec<Problem>) {
+/// Parses an updateinfo document (gzip-compressed when `gz`) and tags each
+/// advisory with its [`alas_source`].
+pub fn load_updateinfo<R: std::io::BufRead>(
+    input: R,
+    gz: bool,
+    display: &str,
+    advs: &mut Vec<Advisory>,
+    problems: &mut Vec<Problem>,
+) {
+    let (mut a, p) = if gz {
+        updateinfo::parse_updateinfo(
+            std::io::BufReader::new(flate2::read::MultiGzDecoder::new(input)),
+            "",
+            display,
+        )
+    } else {
+        updateinfo::parse_updateinfo(input, "", display)
+    };
+    for adv in &mut a {
+        adv.source = alas_source(adv);
+    }
+    advs.extend(a);
+    problems.extend(p);
+}
+
+/// Loads an osv.dev export (`<ecosystem>/all.zip`: one JSON record per
+/// entry). `source` overrides the records' source name (`osv:Debian` for
+/// the Debian export, so a reload replaces exactly that export).
+pub fn load_osv_zip(
+    bytes: Vec<u8>,
+    display: &str,
+    source: Option<&str>,
+    advs: &mut Vec<Advisory>,
+    problems: &mut Vec<Problem>,
+) {
+    use std::io::Read;
+    let mut z = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+        Ok(z) => z,
+        Err(e) => return problems.push(Problem::new(display, format!("not a zip: {e}"))),
+    };
+    let first = advs.len();
+    for i in 0..z.len() {
+        let mut e = match z.by_index(i) {
+            Ok(e) => e,
+            Err(err) => {
+                problems.push(Problem::new(
+                    format!("{display} entry {i}"),
+                    format!("unreadable entry: {err}"),
+                ));
+                continue;
+            }
+        };
+        if e.is_dir() {
+            continue;
+        }
+        let mut s = String::new();
+        let entry = format!("{display}!{}", String::from_utf8_lossy(e.name_raw()));
+        match e.read_to_string(&mut s) {
+            Ok(_) => load_osv_text(&s, &entry, advs, problems),
+            Err(err) => problems.push(Problem::new(entry, format!("unreadable entry: {err}"))),
+        }
+    }
+    if let Some(src) = source {
+        for a in &mut advs[first..] {
+            a.source = src.to_string();
+        }
+    }
+}
+
+/// Loads OSV JSON text: one record, or an array of records. A JSON object
+/// with `Pkglist` is vuls-data-update's ALAS form ([`vuls_alas_json`]).
+pub fn load_osv_text(
+    text: &str,
+    display: &str,
+    advs: &mut Vec<Advisory>,
+    problems: &mut Vec<Problem>,
+) {
     let t = text.trim_start();
     if t.starts_with('[') {
         match serde_json::from_str::<Vec<serde_json::Value>>(t) {
@@ -477,6 +531,7 @@ pub fn vuls_alas_json(text: &str) -> Result<Advisory, String> {
             .to_string(),
         cves,
         affected,
+        cvss: None,
         source: String::new(),
         id,
     };

@@ -2,7 +2,9 @@
 //! model ([`Advisory`] → [`Affected`] packages with version [`Range`]s),
 //! stored in SQLite ([`db`]).
 
+pub mod cvss;
 pub mod db;
+pub mod fetch;
 pub mod osv;
 pub mod repomd;
 pub mod updateinfo;
@@ -128,6 +130,10 @@ pub struct Advisory {
     pub link: String,
     /// Affected packages.
     pub affected: Vec<Affected>,
+    /// The CVSS vector the severity was derived from (OSV records without
+    /// a severity word), or the record's preferred vector otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<cvss::CvssScore>,
 }
 
 /// The alas.aws.amazon.com page of an updateinfo id: the web names drop the

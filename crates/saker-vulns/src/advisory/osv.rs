@@ -1,11 +1,12 @@
 //! OSV records (schema 1.7): `affected[].package {ecosystem, name}`,
 //! `ranges[] {type, events[introduced|fixed|last_affected]}`, `versions[]`.
 //! Severity: `database_specific.severity` (GHSA), the `Ubuntu` severity
-//! entry, or a CVSS base score when given as a number; otherwise unknown.
+//! entry, else the base score of a CVSS v3/v4/v2 vector ([`super::cvss`]);
+//! otherwise unknown, with the unscorable vector kept for the report.
 
 use serde::Deserialize;
 
-use super::{Advisory, Affected, Range, Severity};
+use super::{cvss, Advisory, Affected, Range, Severity};
 use crate::version::Scheme;
 
 #[derive(Deserialize)]
@@ -79,12 +80,25 @@ pub fn scheme_of_ecosystem(eco: &str) -> Scheme {
     }
 }
 
-fn severity_of(words: &[Option<&serde_json::Value>], sevs: &[&Sev]) -> Severity {
+/// Severity of a record: an ecosystem word first
+/// (`database_specific.severity`, GHSA's `MODERATE` etc., on the record or
+/// an affected entry), then the `Ubuntu` priority, then the base score of
+/// the best CVSS vector ([`cvss::best`]), then a bare numeric score.
+fn severity_of(
+    words: &[Option<&serde_json::Value>],
+    sevs: &[&Sev],
+) -> (Severity, Option<cvss::CvssScore>) {
+    let vectors: Vec<(&str, &str)> = sevs
+        .iter()
+        .filter(|s| s.typ.starts_with("CVSS_"))
+        .map(|s| (s.typ.as_str(), s.score.as_str()))
+        .collect();
+    let best = cvss::best(&vectors);
     for w in words.iter().flatten() {
         if let Some(s) = w.get("severity").and_then(|v| v.as_str()) {
             let s = Severity::from_word(s);
             if s != Severity::Unknown {
-                return s;
+                return (s, best);
             }
         }
     }
@@ -92,14 +106,21 @@ fn severity_of(words: &[Option<&serde_json::Value>], sevs: &[&Sev]) -> Severity 
         if s.typ == "Ubuntu" {
             let v = Severity::from_word(&s.score);
             if v != Severity::Unknown {
-                return v;
+                return (v, best);
             }
         }
-        if let Ok(n) = s.score.parse::<f64>() {
-            return Severity::from_cvss_score(n);
+    }
+    if let Some(b) = &best {
+        if b.score.is_some() {
+            return (b.severity, best);
         }
     }
-    Severity::Unknown
+    for s in sevs {
+        if let Ok(n) = s.score.trim().parse::<f64>() {
+            return (Severity::from_cvss_score(n), best);
+        }
+    }
+    (Severity::Unknown, best)
 }
 
 /// Parses one OSV record (JSON text). Withdrawn records yield `Ok(None)`.
@@ -119,7 +140,7 @@ pub fn parse_osv(json: &str) -> Result<Option<Advisory>, String> {
     sevs.extend(r.affected.iter().flat_map(|a| a.severity.iter()));
     let mut words = vec![r.database_specific.as_ref()];
     words.extend(r.affected.iter().map(|a| a.database_specific.as_ref()));
-    let severity = severity_of(&words, &sevs);
+    let (severity, cvss) = severity_of(&words, &sevs);
     let mut affected = Vec::new();
     let mut ecos = Vec::new();
     for a in &r.affected {
@@ -186,6 +207,7 @@ pub fn parse_osv(json: &str) -> Result<Option<Advisory>, String> {
         updated: r.modified.unwrap_or_default(),
         cves,
         affected,
+        cvss,
     }))
 }
 

@@ -132,6 +132,7 @@ pub fn parse_updateinfo<R: BufRead>(
                                 cves: Vec::new(),
                                 link: String::new(),
                                 affected: Vec::new(),
+                                cvss: None,
                             },
                             security,
                         ));

@@ -1,14 +1,16 @@
 //! `saker vulns scan|db`: host vulnerability scanning. Wiring only: the
 //! inventory, advisory database, matcher and renderers live in `saker-vulns`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand, ValueEnum};
 use saker_vulns::advisory::db::{load_path, Db};
-use saker_vulns::advisory::Severity;
+use saker_vulns::advisory::fetch::{is_url, Fetcher};
+use saker_vulns::advisory::{Advisory, Severity};
 use saker_vulns::inventory::os::OsInfo;
 use saker_vulns::inventory::pkglist::host_from_list;
 use saker_vulns::inventory::root::{scan_root, HostInventory, KernelChoice};
@@ -28,12 +30,13 @@ pub enum VulnsCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum DbCommand {
-    /// Load advisories from files or directories: Amazon Linux
-    /// `updateinfo.xml[.gz]` (or the `repodata/repomd.xml` next to it), OSV
-    /// JSON records and OSV `.zip` exports. Each source found replaces its
-    /// previous content.
+    /// Load advisories from URLs, files or directories: Amazon Linux
+    /// `mirror.list`, a repository (`…/repodata/repomd.xml`, followed to its
+    /// `updateinfo.xml[.gz]`), the AL2 `extras-catalog.json` (every topic),
+    /// `updateinfo.xml[.gz]` itself, OSV JSON records and osv.dev `.zip`
+    /// exports. Each source found replaces its previous content.
     Update {
-        /// Files or directories (repeatable).
+        /// URLs, files or directories (repeatable).
         #[arg(long = "from", required = true, value_name = "PATH")]
         from: Vec<String>,
         #[command(flatten)]
@@ -122,15 +125,38 @@ pub fn run(cmd: VulnsCommand) -> ExitCode {
 
 fn update(from: &[String], path: &Path) -> ExitCode {
     let started = Instant::now();
-    let mut all = Vec::new();
+    let mut fetcher = None;
+    // (advisory, index of the --from input it came from)
+    let mut all: Vec<(Advisory, usize)> = Vec::new();
     let mut problems = Vec::new();
-    for f in from {
-        if f.starts_with("http://") || f.starts_with("https://") {
-            eprintln!("saker vulns: {f}: URLs are not fetched by this build; download the repodata (repomd.xml and its updateinfo) and pass the directory");
-            return ExitCode::from(2);
+    let mut failed_inputs = Vec::new();
+    for (i, f) in from.iter().enumerate() {
+        let (a, p) = if is_url(f) {
+            if fetcher.is_none() {
+                match Fetcher::new(Duration::from_secs(600)) {
+                    Ok(c) => fetcher = Some(c),
+                    Err(e) => {
+                        eprintln!("saker vulns: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            eprintln!("fetching {}", report::term_safe(f));
+            fetcher.as_ref().map(|c| c.load_url(f)).unwrap_or_default()
+        } else {
+            if !Path::new(f).exists() {
+                eprintln!(
+                    "saker vulns: {}: no such file or directory",
+                    report::term_safe(f)
+                );
+                return ExitCode::from(2);
+            }
+            load_path(Path::new(f))
+        };
+        if a.is_empty() && !p.is_empty() {
+            failed_inputs.push(f.clone());
         }
-        let (a, p) = load_path(Path::new(f));
-        all.extend(a);
+        all.extend(a.into_iter().map(|x| (x, i)));
         problems.extend(p);
     }
     for p in &problems {
@@ -143,28 +169,57 @@ fn update(from: &[String], path: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match db.replace(&all, &from.join(",")) {
-        Ok(sources) => {
-            for s in &sources {
-                println!(
-                    "{}: {} advisories, {} package entries (newest {})",
-                    s.name, s.advisories, s.entries, s.newest
-                );
+    // One replacement per source, recording the inputs it came from.
+    let mut by_source: BTreeMap<String, (Vec<Advisory>, BTreeSet<usize>)> = BTreeMap::new();
+    for (a, i) in all {
+        let e = by_source.entry(a.source.clone()).or_default();
+        e.0.push(a);
+        e.1.insert(i);
+    }
+    let mut updated = 0;
+    for (advs, inputs) in by_source.values() {
+        let location = inputs
+            .iter()
+            .map(|&i| from[i].as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        match db.replace(advs, &location) {
+            Ok(sources) => {
+                for s in &sources {
+                    updated += 1;
+                    println!(
+                        "{}: {} advisories, {} package entries (newest {})",
+                        report::term_safe(&s.name),
+                        s.advisories,
+                        s.entries,
+                        report::term_safe(&s.newest)
+                    );
+                }
             }
-            println!(
-                "database {}: {} sources updated in {} ms, {} problems",
-                path.display(),
-                sources.len(),
-                started.elapsed().as_millis(),
-                problems.len()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("saker vulns: {}: {e}", path.display());
-            ExitCode::from(2)
+            Err(e) => {
+                eprintln!("saker vulns: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
         }
     }
+    println!(
+        "database {}: {updated} sources updated in {} ms, {} problems",
+        path.display(),
+        started.elapsed().as_millis(),
+        problems.len()
+    );
+    if !failed_inputs.is_empty() {
+        eprintln!(
+            "saker vulns: nothing loaded from {}; their sources keep their previous content",
+            failed_inputs
+                .iter()
+                .map(|f| report::term_safe(f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 fn status(path: &Path, output: Output) -> ExitCode {
