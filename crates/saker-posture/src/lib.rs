@@ -9,6 +9,7 @@
 //! `../shared/reference/posture.md`.
 
 pub mod checks;
+pub mod continuous;
 pub mod finding;
 pub mod inventory;
 pub mod params;
