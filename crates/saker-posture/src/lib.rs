@@ -11,7 +11,9 @@
 pub mod checks;
 pub mod continuous;
 pub mod finding;
+pub mod framework;
 pub mod inventory;
+pub mod mutelist;
 pub mod params;
 pub mod report;
 

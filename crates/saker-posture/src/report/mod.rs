@@ -6,4 +6,6 @@
 pub mod csv;
 pub mod diff;
 pub mod html;
+pub mod json;
 pub mod ocsf;
+pub mod table;
