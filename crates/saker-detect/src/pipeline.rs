@@ -245,6 +245,10 @@ fn process_unit(
             *num += 1;
             rec.event.set_num(*num);
             summary.records += 1;
+            let t = rec.event.time_ns();
+            if t > 0 {
+                summary.newest_event_ns = summary.newest_event_ns.max(Some(t));
+            }
             matches.clear();
             let cache = ruleset.cache(&rec.event);
             ruleset.evaluate_cached(&cache, &mut matches);

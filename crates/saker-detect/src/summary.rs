@@ -79,6 +79,9 @@ pub struct Summary {
     pub alerts: u64,
     /// The most severe priority among the alerts raised.
     pub most_severe: Option<Priority>,
+    /// Newest `eventTime` among the evaluated records, in nanoseconds since
+    /// the epoch (live sources report the lag behind real time from it).
+    pub newest_event_ns: Option<i64>,
     pub elapsed: Duration,
     pub threads: usize,
 }
@@ -126,6 +129,7 @@ impl Summary {
             *self.alerts_by_rule.entry(k).or_default() += v;
         }
         self.alerts += other.alerts;
+        self.newest_event_ns = self.newest_event_ns.max(other.newest_event_ns);
         self.most_severe = match (self.most_severe, other.most_severe) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

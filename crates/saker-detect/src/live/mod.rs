@@ -17,6 +17,7 @@
 
 pub mod s3;
 pub mod sqs;
+pub mod status;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use tokio::sync::Notify;
 
 use crate::pipeline::{run, DetectOptions, Progress, RunError};
 use crate::summary::Summary;
+pub use status::{LiveSource, ProgressEvent, StatusTracker};
 
 /// How a live run reads and acknowledges.
 #[derive(Debug, Clone)]
@@ -71,13 +73,19 @@ impl Default for LiveOptions {
     }
 }
 
-/// Cumulative counts of a live run, after each evaluated batch.
+/// Cumulative counts of a live run, reported after each unit, each
+/// acknowledged batch and each poll ([`ProgressEvent`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LiveProgress {
+    /// Units evaluated: S3 objects and EventBridge events.
     pub units: u64,
+    /// Records evaluated by the rules.
     pub records: u64,
+    /// Alerts raised (before de-duplication).
     pub alerts: u64,
+    /// Bytes downloaded (compressed size).
     pub bytes: u64,
+    /// SQS messages done and deleted.
     pub messages_deleted: u64,
     /// Newest `eventTime` evaluated (ns since the epoch): the lag behind
     /// real time is `now - newest`.
@@ -139,8 +147,11 @@ pub struct Live<'a> {
     stop: StopSignal,
     started: Instant,
     warn: Box<dyn FnMut(&str) + 'a>,
-    on_progress: Box<dyn FnMut(&LiveProgress) + 'a>,
+    on_progress: ProgressFn<'a>,
 }
+
+/// The `on_progress` callback.
+type ProgressFn<'a> = Box<dyn FnMut(ProgressEvent, &LiveProgress) + 'a>;
 
 impl<'a> Live<'a> {
     /// Prepare a run: start the I/O runtime and load the AWS configuration
@@ -173,7 +184,7 @@ impl<'a> Live<'a> {
             stop,
             started: Instant::now(),
             warn: Box::new(|m| eprintln!("saker detect: {m}")),
-            on_progress: Box::new(|_| {}),
+            on_progress: Box::new(|_, _| {}),
         })
     }
 
@@ -182,9 +193,15 @@ impl<'a> Live<'a> {
         self.warn = Box::new(f);
     }
 
-    /// Called after each evaluated batch.
-    pub fn on_progress(&mut self, f: impl FnMut(&LiveProgress) + 'a) {
+    /// Called after each unit, each acknowledged batch and each poll, on
+    /// the thread that runs the live loop (keep it quick).
+    pub fn on_progress(&mut self, f: impl FnMut(ProgressEvent, &LiveProgress) + 'a) {
         self.on_progress = Box::new(f);
+    }
+
+    /// Report progress to the `on_progress` callback.
+    fn report(&mut self, event: ProgressEvent) {
+        (self.on_progress)(event, &self.progress);
     }
 
     /// Install SIGINT/SIGTERM handlers that request a clean stop; a second
@@ -250,6 +267,8 @@ impl<'a> Live<'a> {
         }
         let mut last = Progress::default();
         let mut failure: Option<LiveError> = None;
+        let before = self.progress;
+        let on_progress = &mut self.on_progress;
         let result = run(
             units,
             self.ruleset,
@@ -266,6 +285,14 @@ impl<'a> Live<'a> {
                         failure = Some(e);
                     }
                 }
+                let now = LiveProgress {
+                    units: before.units + p.units_done,
+                    records: before.records + p.records,
+                    alerts: before.alerts + p.alerts,
+                    bytes: before.bytes + p.bytes_read,
+                    ..before
+                };
+                on_progress(ProgressEvent::Unit, &now);
             },
         );
         let batch = match result {
@@ -277,8 +304,8 @@ impl<'a> Live<'a> {
         self.progress.records += batch.records;
         self.progress.alerts += batch.alerts;
         self.progress.bytes += batch.bytes_read;
+        self.progress.newest_event_ns = self.progress.newest_event_ns.max(batch.newest_event_ns);
         self.summary.merge(batch);
-        (self.on_progress)(&self.progress);
         match failure {
             Some(e) => Err(e),
             None => Ok(()),

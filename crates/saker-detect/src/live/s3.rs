@@ -9,7 +9,7 @@ use saker_ingest::s3::{
 };
 use saker_store::UnitId;
 
-use super::{Live, LiveError};
+use super::{Live, LiveError, ProgressEvent};
 use saker_cloudtrail::s3key::FileFilter;
 
 impl Live<'_> {
@@ -55,6 +55,7 @@ impl Live<'_> {
                 }
             }
             self.flush_sinks()?;
+            self.report(ProgressEvent::Poll);
             let Some(pause) = self.opts.follow else { break };
             if self.stopped() {
                 break;
@@ -226,6 +227,9 @@ impl Live<'_> {
                 .mark_processed(&ids[i], stats)?;
             Ok(())
         })?;
+        if !units.is_empty() {
+            self.report(ProgressEvent::Batch);
+        }
         Ok(all_ok)
     }
 }

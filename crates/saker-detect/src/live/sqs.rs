@@ -13,7 +13,7 @@ use saker_ingest::sqs::{
 use saker_ingest::SourceUnit;
 use saker_store::{UnitId, UnitStats};
 
-use super::{Live, LiveError};
+use super::{Live, LiveError, ProgressEvent};
 
 /// The store name of a message.
 fn message_unit(queue_url: &str, message_id: &str) -> UnitId {
@@ -67,6 +67,7 @@ impl Live<'_> {
             };
             if messages.is_empty() {
                 self.flush_sinks()?;
+                self.report(ProgressEvent::Poll);
                 if self.opts.until_empty {
                     break;
                 }
@@ -270,6 +271,7 @@ impl Live<'_> {
             // Received again later, then found processed in the store.
             self.warn(&e.to_string());
         }
+        self.report(ProgressEvent::Batch);
         evaluated?;
         Ok(())
     }

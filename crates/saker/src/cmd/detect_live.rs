@@ -4,12 +4,16 @@
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use saker_alerts::{AlertSink, StreamFormat};
-use saker_detect::live::{Live, LiveError, LiveOptions, LiveProgress, StopSignal};
+use saker_detect::live::status::now_ns;
+use saker_detect::live::{
+    Live, LiveError, LiveOptions, LiveProgress, LiveSource, ProgressEvent, StatusTracker,
+    StopSignal,
+};
 use saker_detect::{DetectOptions, Summary};
 use saker_ingest::aws::AwsOptions;
 use saker_ingest::s3::{FetchOptions, S3Url};
@@ -28,10 +32,13 @@ pub struct LiveArgs {
     #[arg(long, value_name = "QUEUE_URL", help_heading = "Live sources")]
     pub sqs: Option<String>,
 
-    /// State store: a SQLite file (created if missing) remembering processed
-    /// objects and messages, follow positions and delivered alerts, so a
-    /// restart neither re-reads nor repeats. Default: in memory (this run only).
-    #[arg(long, value_name = "PATH", help_heading = "Live sources")]
+    /// State store remembering processed objects and messages, follow
+    /// positions and delivered alerts, so a restart neither re-reads nor
+    /// repeats: a SQLite file (created if missing; workers on one machine),
+    /// or postgres://USER:PASSWORD@HOST[:PORT]/DB (workers on several
+    /// machines; no TLS: sslmode=require is refused). Default: in memory
+    /// (this run only).
+    #[arg(long, value_name = "PATH|URL", help_heading = "Live sources")]
     pub state: Option<String>,
 
     /// With s3:// inputs: keep polling for new objects until interrupted.
@@ -181,10 +188,44 @@ pub fn run_live(
         }
     };
     run.stop_on_signals();
+    let source = if live.sqs.is_some() {
+        LiveSource::Sqs
+    } else {
+        LiveSource::S3
+    };
     let status = status_line(args.quiet);
-    if let Some(bar) = &status {
-        let bar = bar.clone();
-        run.on_progress(move |p: &LiveProgress| bar.set_message(describe(p)));
+    if !args.quiet {
+        let mut tracker = StatusTracker::new(source, Instant::now());
+        match &status {
+            // A terminal: one line, redrawn about once a second.
+            Some(bar) => {
+                let bar = bar.clone();
+                let warn_bar = bar.clone();
+                run.on_warning(move |m: &str| {
+                    warn_bar.suspend(|| eprintln!("saker detect: {}", escape_terminal(m)))
+                });
+                bar.set_message("listing…");
+                let mut last_draw: Option<Instant> = None;
+                run.on_progress(move |event: ProgressEvent, p: &LiveProgress| {
+                    let now = Instant::now();
+                    tracker.observe(p, now);
+                    if event != ProgressEvent::Unit
+                        || last_draw.is_none_or(|t| now.duration_since(t) >= STATUS_REFRESH)
+                    {
+                        last_draw = Some(now);
+                        bar.set_message(tracker.terminal_line(p, now, now_ns()));
+                    }
+                });
+            }
+            // Logs: one logfmt line per batch and per poll.
+            None => run.on_progress(move |event: ProgressEvent, p: &LiveProgress| {
+                let now = Instant::now();
+                tracker.observe(p, now);
+                if let Some(line) = tracker.log_line(event, p, now, now_ns()) {
+                    eprintln!("{line}");
+                }
+            }),
+        }
     }
     let result = match &live.sqs {
         Some(q) => run.run_sqs(q),
@@ -212,11 +253,21 @@ pub fn run_live(
     Ok(summary)
 }
 
-fn describe(p: &LiveProgress) -> String {
-    format!(
-        "{} objects, {} records, {} alerts, {} messages deleted",
-        p.units, p.records, p.alerts, p.messages_deleted
-    )
+/// How often the terminal status is redrawn while units complete.
+const STATUS_REFRESH: Duration = Duration::from_secs(1);
+
+/// Control characters (and so terminal escape sequences) in attacker-
+/// controlled text (S3 keys, SQS bodies quoted in warnings) made visible.
+fn escape_terminal(m: &str) -> String {
+    m.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// A one-line status on stderr, only when stderr is a terminal.
