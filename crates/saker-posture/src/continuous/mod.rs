@@ -11,7 +11,7 @@
 //!                                                                                                              closed windows
 //! ```
 //!
-//! * [`route`]: the §4.2 table — which resource to re-describe and which
+//! * [`route`](mod@route): the §4.2 table — which resource to re-describe and which
 //!   checks to re-run for a record; failed, read-only and unrelated
 //!   records route to nothing.
 //! * [`debounce`]: coalesces bursts per resource (default 2 s quiet, 10 s
