@@ -6,6 +6,11 @@
 //! * `and` / `or` short-circuit left to right;
 //! * list fields: `in` = every value in the set, `intersects` = some value;
 //!   an empty list counts as absent (no value was set);
+//! * multi-valued scalar fields: a field declared without `is_list` whose
+//!   event value is a [`Value::List`] (Falco's `proc.aname` and friends
+//!   without an index, which libsinsp compares against every ancestor) holds
+//!   a check when **any** of its values holds it, whatever the operator
+//!   (`proc.aname != bash` is true when some ancestor is not `bash`);
 //! * field-to-field: false if either side is absent.
 //!
 //! Every distinct resolved field is extracted at most once per event, lazily,
@@ -339,6 +344,8 @@ impl<'e> Ctx<'_, 'e> {
                         }
                         _ => false,
                     },
+                    // multi-valued scalar field: any value (module docs)
+                    (Value::List(items), false) => items.iter().any(|x| test_one(test, x)),
                     (v, _) => test_one(test, v),
                 }
             }
@@ -359,11 +366,16 @@ impl<'e> Ctx<'_, 'e> {
                     other => std::slice::from_ref(other),
                 };
                 let member = |x: &Value<'_>| rvals.iter().any(|y| test_values(Op::Eq, x, y));
+                let one = |x: &Value<'_>| match op {
+                    Op::In | Op::Intersects => member(x),
+                    op => rvals.first().is_some_and(|y| test_values(*op, x, y)),
+                };
                 match (l.as_ref(), lhs_is_list, op) {
                     (Value::List(items), true, Op::Intersects) => items.iter().any(member),
                     (Value::List(items), true, _) => items.iter().all(member),
-                    (x, _, Op::In | Op::Intersects) => member(x),
-                    (x, _, op) => rvals.first().is_some_and(|y| test_values(*op, x, y)),
+                    // multi-valued scalar field: any value (module docs)
+                    (Value::List(items), false, _) => items.iter().any(one),
+                    (x, _, _) => one(x),
                 }
             }
         }

@@ -377,3 +377,45 @@ fn rulesets_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Ruleset>();
 }
+
+/// A scalar field whose event value is a list (Falco's bare `proc.aname`:
+/// every ancestor) holds a check when any value holds it, for every
+/// operator; a declared list field keeps the list semantics.
+#[test]
+fn multi_valued_scalar_fields_match_any_value() {
+    use saker_rules::fields::Value;
+    use std::borrow::Cow;
+    let s = |v: &str| Value::Str(Cow::Owned(v.to_string()));
+    let mut e = common::MapEvent::default();
+    e.values.insert(
+        "t.str".into(),
+        Value::List(vec![s("bash"), s("sshd"), s("systemd")]),
+    );
+    e.values
+        .insert("t.list".into(), Value::List(vec![s("bash"), s("sshd")]));
+    e.values.insert("t.str2".into(), s("sshd"));
+    let holds_on = |e: &common::MapEvent, cond: &str| {
+        let (rs, _) = compile_one(cond).unwrap_or_else(|m| panic!("{cond}: {m}"));
+        let mut out = Vec::new();
+        rs.evaluate(e, &mut out);
+        !out.is_empty()
+    };
+    let holds = |cond: &str| holds_on(&e, cond);
+    assert!(holds("t.str = sshd"));
+    assert!(!holds("t.str = cron"));
+    assert!(holds("t.str in (cron, systemd)"));
+    assert!(!holds("t.str in (cron, atd)"));
+    assert!(holds("t.str startswith sys"));
+    assert!(holds("t.str != bash"), "some value differs from bash");
+    assert!(!holds("not t.str = sshd"));
+    assert!(holds("t.str exists"));
+    assert!(holds("t.str = val(t.str2)"));
+    // a declared list field: `in` needs every value
+    assert!(!holds("t.list in (sshd)"));
+    assert!(holds("t.list in (sshd, bash)"));
+    // an empty list is absent
+    let mut empty = e.clone();
+    empty.values.insert("t.str".into(), Value::List(Vec::new()));
+    assert!(!holds_on(&empty, "t.str != x"));
+    assert!(!holds_on(&empty, "t.str exists"));
+}

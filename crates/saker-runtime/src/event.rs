@@ -582,13 +582,21 @@ impl RuntimeEvent {
         }
     }
 
-    fn ancestor(&self, field: &ResolvedField) -> Option<&ProcInfo> {
-        // proc.aname without argument (or [0]) is the process itself in
-        // libsinsp when used with `=`; [1] the parent.
+    /// `proc.a*[N]`: `[0]` is the process itself, `[1]` the parent, …
+    /// Without an index, every ancestor from the parent up, as a
+    /// multi-valued value: libsinsp compares `proc.aname = x` (and `in`,
+    /// `!=`, …) against each ancestor and holds when any does
+    /// (`shared/reference/falco.md`, per-field comparison quirks). Ancestors
+    /// whose value is empty (not learned) are left out.
+    fn ancestors_value<'a>(
+        &'a self,
+        field: &ResolvedField,
+        get: impl Fn(&'a ProcInfo) -> Option<Value<'a>>,
+    ) -> Option<Value<'a>> {
         match field.arg {
-            FieldArg::Index(0) => Some(&self.proc),
-            FieldArg::Index(n) => self.ancestors.get(n as usize - 1),
-            _ => self.ancestors.first(),
+            FieldArg::Index(0) => get(&self.proc),
+            FieldArg::Index(n) => self.ancestors.get(n as usize - 1).and_then(get),
+            _ => Some(Value::List(self.ancestors.iter().filter_map(get).collect())),
         }
     }
 }
@@ -820,13 +828,13 @@ impl Event for RuntimeEvent {
                 .ancestors
                 .first()
                 .map(|a| Value::Str(Cow::Owned(a.cmdline()))),
-            "proc.aname" => self.ancestor(field).and_then(|a| nonempty(&a.name)),
-            "proc.aexe" => self.ancestor(field).and_then(|a| nonempty(&a.exe)),
-            "proc.aexepath" => self.ancestor(field).and_then(|a| nonempty(&a.exepath)),
-            "proc.acmdline" => self
-                .ancestor(field)
-                .map(|a| Value::Str(Cow::Owned(a.cmdline()))),
-            "proc.apid" => self.ancestor(field).map(|a| Value::I64(a.pid)),
+            "proc.aname" => self.ancestors_value(field, |a| nonempty(&a.name)),
+            "proc.aexe" => self.ancestors_value(field, |a| nonempty(&a.exe)),
+            "proc.aexepath" => self.ancestors_value(field, |a| nonempty(&a.exepath)),
+            "proc.acmdline" => {
+                self.ancestors_value(field, |a| Some(Value::Str(Cow::Owned(a.cmdline()))))
+            }
+            "proc.apid" => self.ancestors_value(field, |a| Some(Value::I64(a.pid))),
 
             "user.uid" => sc.proc.uid.map(|u| Value::U64(u64::from(u))),
             "user.name" => self.user_name.as_deref().and_then(nonempty),
