@@ -5,8 +5,27 @@
 //! same code. Each check emits one finding per resource it applies to, PASS
 //! or FAIL, or one `NOT_EVALUATED` finding per region when the API data it
 //! needs was not collected.
+//!
+//! One module per resource family: [`sg`] (C1, C3), [`nacl`] (C2), [`ebs`]
+//! (C4, C11), [`snapshot`] (C5), [`image`] (C6, C16), [`instance`] (C7, C8,
+//! C13, C14), [`region`] (C9, C15), [`eip`] (C10), [`flowlogs`] (C12);
+//! shared arithmetic in [`net`] (CIDRs, address sets, protocol/port
+//! matching) and [`routes`] (public subnets).
+
+pub mod ebs;
+pub mod eip;
+pub mod flowlogs;
+pub mod image;
+pub mod instance;
+pub mod nacl;
+pub mod net;
+pub mod region;
+pub mod routes;
+pub mod sg;
+pub mod snapshot;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::finding::{Finding, Severity, Status};
 use crate::inventory::{AccountInventory, CollectError, RegionInventory};
@@ -102,7 +121,81 @@ pub trait Check: Sync {
 
 /// Every built-in check, in C1…C16 order.
 pub fn all_checks() -> Vec<&'static dyn Check> {
-    Vec::new()
+    vec![
+        &sg::SgOpenAdminPorts,
+        &nacl::NaclOpenAdminPorts,
+        &sg::SgDefaultRestrictsAll,
+        &ebs::EbsDefaultEncryption,
+        &snapshot::SnapshotPublic,
+        &image::AmiPublic,
+        &instance::InstancePublicIp,
+        &instance::InstanceImdsv2Required,
+        &region::SerialConsoleAccess,
+        &eip::EipUnused,
+        &ebs::VolumeEncrypted,
+        &flowlogs::VpcFlowLogsEnabled,
+        &instance::InstanceProfileAttached,
+        &instance::InstanceStoppedTooLong,
+        &region::RegionApproved,
+        &image::InstanceImageApproved,
+    ]
+}
+
+/// The check with id `id` (`ec2_sg_open_admin_ports`) or short id (`C1`).
+pub fn check_by_id(id: &str) -> Option<&'static dyn Check> {
+    all_checks()
+        .into_iter()
+        .find(|c| c.meta().id == id || c.meta().short_id.eq_ignore_ascii_case(id))
+}
+
+/// `data` when `api`'s data was collected in the context's region;
+/// otherwise push the region's `NOT_EVALUATED` finding for `meta` and
+/// return `None` (the caller then returns: one such finding per check per
+/// region).
+pub(crate) fn need<'a, T>(
+    ctx: &CheckContext<'a>,
+    meta: &CheckMeta,
+    out: &mut Vec<Finding>,
+    api: &str,
+    data: &'a Option<T>,
+) -> Option<&'a T> {
+    match ctx.region.need(api, data) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            out.push(ctx.not_evaluated(meta, &e));
+            None
+        }
+    }
+}
+
+/// Add API field values to a finding's evidence, by API field name.
+pub(crate) fn with_evidence<'k>(
+    mut f: Finding,
+    fields: impl IntoIterator<Item = (&'k str, serde_json::Value)>,
+) -> Finding {
+    for (k, v) in fields {
+        f.evidence.insert(k.to_string(), v);
+    }
+    f
+}
+
+/// Serialize an API value for [`Finding::evidence`].
+pub(crate) fn ev<T: Serialize + ?Sized>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// Up to `max` items joined with `, `, then `… (N more)`.
+pub(crate) fn list_some<S: AsRef<str>>(items: &[S], max: usize) -> String {
+    let mut s = items
+        .iter()
+        .take(max)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > max {
+        s.push_str(&format!(", … ({} more)", items.len() - max));
+    }
+    s
 }
 
 /// Run `checks` over every region of every account in `inventory`.

@@ -97,7 +97,22 @@ pub struct LoadResult {
     pub required_engine_version: Option<Version>,
     /// Every `required_plugin_versions` entry, in order.
     pub required_plugin_versions: Vec<PluginRequirement>,
+    /// Every list as loaded (appends and overrides applied), in
+    /// first-definition order. Lets callers other than the condition
+    /// compiler read a list's values (e.g. posture check parameters).
+    pub lists: Vec<ResolvedList>,
     pub stats: LoadStats,
+}
+
+/// A list's final items: an item naming an earlier-defined list is
+/// replaced by that list's items (one level, as Falco expands lists);
+/// items are as written in the YAML, unquoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedList {
+    pub name: String,
+    pub items: Vec<String>,
+    /// Where the list's latest definition (not append) is.
+    pub location: Location,
 }
 
 impl LoadResult {
@@ -112,6 +127,11 @@ impl LoadResult {
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+
+    /// The list called `name`, if any file defined it.
+    pub fn list(&self, name: &str) -> Option<&ResolvedList> {
+        self.lists.iter().find(|l| l.name == name)
     }
 }
 
@@ -266,7 +286,25 @@ impl Loader {
             }
         }
         self.diagnostics.extend(plugin_diags);
+        let col = &self.collector;
+        let lists = col
+            .lists
+            .iter()
+            .map(|l| ResolvedList {
+                name: l.name.clone(),
+                items: l
+                    .items
+                    .iter()
+                    .flat_map(|item| match col.list(item) {
+                        Some(r) if r.index < l.visibility => r.items.clone(),
+                        _ => vec![item.clone()],
+                    })
+                    .collect(),
+                location: l.location.clone(),
+            })
+            .collect();
         LoadResult {
+            lists,
             stats: LoadStats {
                 files: self.files,
                 lists: self.collector.lists.len(),
