@@ -9,7 +9,9 @@
 //! `../shared/reference/posture.md`.
 
 pub mod checks;
+pub mod collect;
 pub mod continuous;
+pub mod ec2api;
 pub mod finding;
 pub mod framework;
 pub mod inventory;
