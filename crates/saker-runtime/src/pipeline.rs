@@ -37,6 +37,31 @@ pub struct RuntimeOptions {
     pub users: UserNames,
     /// Process-table capacity (0: the default, 65,536).
     pub max_processes: usize,
+    /// This host's EC2 instance id ([`crate::instance::discover`]): added
+    /// to every alert as the output field `ec2.instance_id` and appended to
+    /// its text as ` instance_id=<id>` (as Falco's `append_output` adds
+    /// fixed fields). `None`: alerts carry no instance id.
+    pub instance_id: Option<String>,
+}
+
+/// The output field carrying [`RuntimeOptions::instance_id`].
+pub const INSTANCE_ID_FIELD: &str = "ec2.instance_id";
+
+/// Add the instance id to an alert (see [`RuntimeOptions::instance_id`]).
+pub fn add_instance_id(alert: &mut Alert, id: &str) {
+    let suffix = format!(" instance_id={id}");
+    alert.output.push_str(&suffix);
+    alert.message.push_str(&suffix);
+    let value = Some(serde_json::Value::String(id.to_string()));
+    match alert
+        .output_fields
+        .binary_search_by(|(k, _)| k.as_str().cmp(INSTANCE_ID_FIELD))
+    {
+        Ok(i) => alert.output_fields[i].1 = value,
+        Err(i) => alert
+            .output_fields
+            .insert(i, (INSTANCE_ID_FIELD.to_string(), value)),
+    }
 }
 
 /// What a run saw.
@@ -223,7 +248,10 @@ impl<'r> Runtime<'r> {
         self.matches.clear();
         self.ruleset.evaluate_cached(&cache, &mut self.matches);
         for m in &self.matches {
-            let alert = self.ruleset.alert(m, &cache, &self.opts.output);
+            let mut alert = self.ruleset.alert(m, &cache, &self.opts.output);
+            if let Some(id) = &self.opts.instance_id {
+                add_instance_id(&mut alert, id);
+            }
             self.summary.alerts += 1;
             *self
                 .summary

@@ -16,6 +16,7 @@ use saker_runtime::audit::Arch;
 use saker_runtime::audit_rules::{generate, Needs};
 use saker_runtime::check::{check, gather, Level};
 use saker_runtime::event::{parse_passwd, RuntimeEvent};
+use saker_runtime::instance::{discover, is_instance_id};
 use saker_runtime::pipeline::{RunSummary, Runtime, RuntimeOptions};
 use saker_runtime::rulesets::{load_runtime_ruleset, LoadedRuleset};
 use saker_runtime::source::{read_lines, FollowEvent, Follower};
@@ -82,9 +83,15 @@ pub struct RuntimeArgs {
     #[arg(long, conflicts_with = "netlink")]
     pub stdin: bool,
 
-    /// Read the kernel's audit multicast group (not implemented yet).
+    /// Read the kernel's audit netlink multicast group (root with
+    /// CAP_AUDIT_READ; read-only, auditd keeps running).
     #[arg(long)]
     pub netlink: bool,
+
+    /// This host's EC2 instance id for alerts (default: found from the
+    /// Nitro board asset tag or IMDSv2 on EC2; none elsewhere).
+    #[arg(long, value_name = "ID")]
+    pub instance_id: Option<String>,
 
     #[command(flatten)]
     pub rule_args: RuleArgs,
@@ -210,17 +217,19 @@ fn now_ms() -> u64 {
 }
 
 fn run_events(args: RuntimeArgs) -> ExitCode {
-    if args.netlink {
+    if args.audit_log.is_none() && !args.stdin && !args.netlink {
         eprintln!(
-            "saker runtime: --netlink is not implemented yet; read the log (--audit-log /var/log/audit/audit.log --follow) or run as an auditd plugin (--stdin, see docs/runtime.md)"
+            "saker runtime: give --audit-log PATH, --stdin or --netlink (or a subcommand: audit-rules, check)"
         );
         return ExitCode::from(2);
     }
-    if args.audit_log.is_none() && !args.stdin {
-        eprintln!(
-            "saker runtime: give --audit-log PATH or --stdin (or a subcommand: audit-rules, check)"
-        );
-        return ExitCode::from(2);
+    if let Some(id) = &args.instance_id {
+        if !is_instance_id(id) {
+            eprintln!(
+                "saker runtime: --instance-id {id:?} is not an instance id (i-0123456789abcdef0)"
+            );
+            return ExitCode::from(2);
+        }
     }
     let matching = if args.rule_matching == "first" {
         RuleMatching::First
@@ -238,12 +247,17 @@ fn run_events(args: RuntimeArgs) -> ExitCode {
     let users = std::fs::read_to_string("/etc/passwd")
         .map(|t| parse_passwd(&t))
         .unwrap_or_default();
+    let (instance_id, imds_error) = discover(args.instance_id.as_deref());
+    if let Some(e) = imds_error {
+        eprintln!("saker runtime: warning: no instance id from the instance metadata service ({e}); give --instance-id");
+    }
     let opts = RuntimeOptions {
         output: OutputOptions {
             hostname: hostname(),
             time_format_iso_8601: false,
         },
         users,
+        instance_id: instance_id.map(|(id, _)| id),
         ..RuntimeOptions::default()
     };
     let mut rt = Runtime::new(&loaded.ruleset, opts);
@@ -258,7 +272,7 @@ fn run_events(args: RuntimeArgs) -> ExitCode {
         AlertFormat::Json => StreamFormat::Json(JsonOptions::default()),
     };
     let mut sink = StreamSink::new(io::BufWriter::new(io::stdout()), format);
-    let live = args.follow || args.stdin;
+    let live = args.follow || args.stdin || args.netlink;
     let sink_error: RefCell<Option<io::Error>> = RefCell::new(None);
     let mut on_alert = |a: &Alert, _e: &RuntimeEvent| {
         if sink_error.borrow().is_some() {
@@ -273,7 +287,12 @@ fn run_events(args: RuntimeArgs) -> ExitCode {
     };
 
     let mut read_error = None;
-    if args.stdin {
+    if args.netlink {
+        if let Err(e) = read_netlink(&mut rt, &mut on_alert, &sink_error, args.quiet) {
+            eprintln!("saker runtime: --netlink: {e}");
+            return ExitCode::from(2);
+        }
+    } else if args.stdin {
         let stdin = io::stdin();
         let r = read_lines(BufReader::new(stdin.lock()), &mut |n, l| {
             rt.feed_line(n, l, &mut on_alert)
@@ -346,6 +365,47 @@ fn run_events(args: RuntimeArgs) -> ExitCode {
         (Some(threshold), Some(worst)) if worst.at_least(threshold) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// Read the kernel's audit multicast group until the alert sink fails
+/// (or the process is stopped). Returns an error only when the group
+/// cannot be joined; receive errors and overruns are reported and counted.
+#[cfg(target_os = "linux")]
+fn read_netlink(
+    rt: &mut Runtime<'_>,
+    on_alert: &mut dyn FnMut(&Alert, &RuntimeEvent),
+    sink_error: &RefCell<Option<io::Error>>,
+    quiet: bool,
+) -> Result<(), String> {
+    use saker_runtime::netlink::{AuditMulticast, MulticastStats};
+    let mut src = AuditMulticast::open(Duration::from_millis(250)).map_err(|e| e.to_string())?;
+    if !quiet {
+        eprintln!(
+            "saker runtime: reading the kernel audit multicast group (netlink); line numbers count records"
+        );
+    }
+    let mut stats = MulticastStats::default();
+    let mut warn = |m: String| eprintln!("saker runtime: netlink: {m}");
+    while sink_error.borrow().is_none() {
+        if let Err(e) = src.pump(rt, on_alert, &mut stats, &now_ms, 250, &mut warn) {
+            eprintln!(
+                "saker runtime: netlink: receive failed after record {}: {e}",
+                stats.records
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_netlink(
+    _: &mut Runtime<'_>,
+    _: &mut dyn FnMut(&Alert, &RuntimeEvent),
+    _: &RefCell<Option<io::Error>>,
+    _: bool,
+) -> Result<(), String> {
+    Err("the audit netlink socket exists on Linux only".into())
 }
 
 fn print_summary(summary: &RunSummary, loaded: &LoadedRuleset, enabled: usize) {
