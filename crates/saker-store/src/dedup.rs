@@ -55,16 +55,19 @@ pub type SharedStore = Arc<Mutex<Box<dyn StateStore>>>;
 /// An [`AlertSink`] that passes each alert to `inner` once per
 /// [`AlertKey`], whatever the number of times its record is evaluated.
 ///
-/// Keys are remembered in the store only after `inner` flushed them (when
-/// the pipeline flushes at the end of each unit), so a crash before that
-/// re-delivers the alert rather than losing it: delivery is at least once,
-/// and exactly once unless the process dies between the sink's flush and the
-/// store's commit.
+/// Each new alert is delivered to `inner`, `inner` is flushed (the file
+/// synced, the webhook answered or the alert spooled), and only then is its
+/// key remembered in the store. A crash before the key is committed
+/// re-delivers that alert rather than losing it: delivery is at least once,
+/// and exactly once unless the process dies in the instant between one
+/// alert's flush and its commit — then that one alert (not the rest of its
+/// unit) is delivered again.
+///
+/// Costs one sink flush and one store commit per alert (not per record):
+/// alerts are a small fraction of records.
 pub struct DedupSink<S: AlertSink> {
     inner: S,
     store: SharedStore,
-    /// Delivered to `inner` since the last flush, not yet in the store.
-    pending: Vec<AlertKey>,
     suppressed: u64,
 }
 
@@ -73,7 +76,6 @@ impl<S: AlertSink> DedupSink<S> {
         DedupSink {
             inner,
             store,
-            pending: Vec::new(),
             suppressed: 0,
         }
     }
@@ -86,6 +88,10 @@ impl<S: AlertSink> DedupSink<S> {
     pub fn into_inner(self) -> S {
         self.inner
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn StateStore>> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl<S: AlertSink> AlertSink for DedupSink<S> {
@@ -93,30 +99,22 @@ impl<S: AlertSink> AlertSink for DedupSink<S> {
         let Some(key) = AlertKey::of(alert, raw) else {
             return self.inner.deliver(alert, raw);
         };
-        if self.pending.contains(&key) {
-            self.suppressed += 1;
-            return Ok(());
-        }
-        let seen = {
-            let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-            store.alert_delivered(&key).map_err(io::Error::other)?
-        };
-        if seen {
+        if self
+            .lock()
+            .alert_delivered(&key)
+            .map_err(io::Error::other)?
+        {
             self.suppressed += 1;
             return Ok(());
         }
         self.inner.deliver(alert, raw)?;
-        self.pending.push(key);
-        Ok(())
+        self.inner.flush()?;
+        self.lock()
+            .mark_alert_delivered(&key)
+            .map_err(io::Error::other)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()?;
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        store
-            .mark_alerts_delivered(&self.pending)
-            .map_err(io::Error::other)?;
-        self.pending.clear();
-        Ok(())
+        self.inner.flush()
     }
 }

@@ -234,7 +234,8 @@ fn alerts_not_flushed_are_not_remembered() {
     ));
     let raw = &real_records(1)[0];
     let mut sink = DedupSink::new(FailingFlush, store.clone());
-    sink.deliver(&alert("A"), raw).unwrap();
+    // The alert is flushed as it is delivered: the failure shows at once.
+    assert!(sink.deliver(&alert("A"), raw).is_err());
     assert!(sink.flush().is_err());
     let key = AlertKey::of(&alert("A"), raw).unwrap();
     assert!(!store.lock().unwrap().alert_delivered(&key).unwrap());

@@ -159,7 +159,8 @@ fn alerts_not_flushed_are_not_remembered() {
     let raw = &real_records(1)[0];
     let store: SharedStore = Arc::new(Mutex::new(open_store(path.to_str().unwrap()).unwrap()));
     let mut sink = DedupSink::new(FailingFlush(Vec::new()), store.clone());
-    sink.deliver(&alert("A"), raw).unwrap();
+    // The alert is flushed as it is delivered: the failure shows at once.
+    assert!(sink.deliver(&alert("A"), raw).is_err());
     assert!(sink.flush().is_err());
     let key = AlertKey::of(&alert("A"), raw).unwrap();
     assert!(!store.lock().unwrap().alert_delivered(&key).unwrap());
@@ -247,4 +248,47 @@ fn a_file_that_is_not_a_database_is_reported_with_its_path() {
     let missing_dir = dir.path().join("no/such/dir/state.db");
     let err = SqliteStore::open(&missing_dir).err().unwrap().to_string();
     assert!(err.contains("no/such/dir"), "{err}");
+}
+
+/// A sink recording how many alerts it had when each flush came.
+struct CountingFlush {
+    delivered: usize,
+    flushed_at: Vec<usize>,
+}
+
+impl AlertSink for CountingFlush {
+    fn deliver(&mut self, _alert: &Alert, _raw: &str) -> std::io::Result<()> {
+        self.delivered += 1;
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flushed_at.push(self.delivered);
+        Ok(())
+    }
+}
+
+#[test]
+fn each_alert_is_flushed_then_remembered_before_the_next() {
+    // A kill in the middle of a unit repeats at most the alert in flight,
+    // not the unit's earlier alerts.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let records = real_records(3);
+    let store: SharedStore = Arc::new(Mutex::new(open_store(path.to_str().unwrap()).unwrap()));
+    let mut sink = DedupSink::new(
+        CountingFlush {
+            delivered: 0,
+            flushed_at: vec![],
+        },
+        store.clone(),
+    );
+    for (i, raw) in records.iter().enumerate() {
+        sink.deliver(&alert("A"), raw).unwrap();
+        let key = AlertKey::of(&alert("A"), raw).unwrap();
+        assert!(
+            store.lock().unwrap().alert_delivered(&key).unwrap(),
+            "alert {i} remembered before the unit ends"
+        );
+    }
+    assert_eq!(sink.into_inner().flushed_at, vec![1, 2, 3]);
 }
