@@ -341,6 +341,26 @@ fn region_not_collected(region: &str, error: &CollectError) -> RegionInventory {
     inv
 }
 
+/// An account whose role cannot be used: every region is reported as not
+/// collected, with the cause.
+fn unusable_role(mut account: AccountInventory, run: &Run, e: ApiError) -> AccountInventory {
+    let role = account.role_arn.clone().unwrap_or_default();
+    account.account_id = account_of_arn(&role);
+    let error: CollectError = e.into();
+    account
+        .errors
+        .insert(api::GET_CALLER_IDENTITY.into(), error.clone());
+    let regions = run
+        .regions
+        .clone()
+        .unwrap_or_else(|| vec![run.home_region.clone()]);
+    account.regions = regions
+        .iter()
+        .map(|r| region_not_collected(r, &error))
+        .collect();
+    account
+}
+
 async fn collect_account(
     run: Arc<Run>,
     role: Option<String>,
@@ -355,7 +375,7 @@ async fn collect_account(
         regions: Vec::new(),
         errors: BTreeMap::new(),
     };
-    let client = account_client(
+    let client = match account_client(
         &run.config,
         role.as_deref(),
         run.external_id.as_deref(),
@@ -363,48 +383,23 @@ async fn collect_account(
         run.limiter.clone(),
         run.stats.clone(),
     )
-    .await;
-    let identity = match &client {
-        Ok(c) => describe::caller_identity(c, home).await,
-        Err(e) => Err(e.clone()),
+    .await
+    {
+        Ok(c) => c,
+        Err(e) if role.is_none() => return Err(CollectSetupError::Http(e)),
+        Err(e) => return Ok(unusable_role(account, &run, e)),
     };
-    let client = match (identity, client) {
-        (Ok((id, arn)), Ok(client)) => {
+    match describe::caller_identity(&client, home).await {
+        Ok((id, arn)) => {
             client.set_account(&id);
             account.account_id = id;
             if let Some(p) = arn.split(':').nth(1).filter(|p| !p.is_empty()) {
                 account.partition = p.to_string();
             }
-            client
         }
-        (Err(e), _) | (Ok(_), Err(e)) => {
-            let Some(role) = &role else {
-                return Err(
-                    if e.code == "Transport" && e.message.starts_with("signing") {
-                        CollectSetupError::Http(e)
-                    } else {
-                        CollectSetupError::Identity(e)
-                    },
-                );
-            };
-            // The role cannot be used: every region of the account is
-            // reported as not collected, with the cause.
-            account.account_id = account_of_arn(role);
-            let error: CollectError = e.into();
-            account
-                .errors
-                .insert(api::GET_CALLER_IDENTITY.into(), error.clone());
-            let regions = run
-                .regions
-                .clone()
-                .unwrap_or_else(|| vec![home.to_string()]);
-            account.regions = regions
-                .iter()
-                .map(|r| region_not_collected(r, &error))
-                .collect();
-            return Ok(account);
-        }
-    };
+        Err(e) if role.is_none() => return Err(CollectSetupError::Identity(e)),
+        Err(e) => return Ok(unusable_role(account, &run, e)),
+    }
 
     let home_api = RegionApi {
         client: &client,

@@ -98,7 +98,8 @@ def build_region(kw, region, first, scale, account, profiles):
     vpc_b = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     n["vpc_flow_logged"], n["vpc_no_flow_logs"] = vpc_a, vpc_b
     subnet_a = ec2.create_subnet(VpcId=vpc_a, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    subnet_b = ec2.create_subnet(VpcId=vpc_b, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
+    # /18: room for the filler instances at benchmark scale.
+    subnet_b = ec2.create_subnet(VpcId=vpc_b, CidrBlock="10.1.0.0/18")["Subnet"]["SubnetId"]
     ec2.modify_subnet_attribute(SubnetId=subnet_a, MapPublicIpOnLaunch={"Value": True})
     n["subnet_public"], n["subnet_private"] = subnet_a, subnet_b
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
