@@ -444,7 +444,7 @@ impl RuntimeEvent {
                     }
                     params.push(("filename", path.unwrap_or_default()));
                 }
-                params.push(("mode", format!("0{mode:o}")));
+                params.push(("mode", render_chmod_mode(mode)));
             }
             "mkdir" | "mkdirat" => {
                 params.push(("res", res.clone()));
@@ -634,6 +634,37 @@ fn typed(v: &str, ty: FieldType) -> Option<Value<'_>> {
     }
 }
 
+/// libsinsp's `chmod_mode` flag names (PPM_S_* = the Linux mode bits), in
+/// its table order, joined with `|` as `evt.arg.mode` of chmod, fchmod and
+/// fchmodat renders them (Falco's "Set Setuid or Setgid bit" tests
+/// `evt.arg.mode contains S_ISUID`). A mode of 0 renders `0`.
+pub fn render_chmod_mode(mode: u64) -> String {
+    const NAMES: [(&str, u64); 12] = [
+        ("S_IXOTH", 0o1),
+        ("S_IWOTH", 0o2),
+        ("S_IROTH", 0o4),
+        ("S_IXGRP", 0o10),
+        ("S_IWGRP", 0o20),
+        ("S_IRGRP", 0o40),
+        ("S_IXUSR", 0o100),
+        ("S_IWUSR", 0o200),
+        ("S_IRUSR", 0o400),
+        ("S_ISVTX", 0o1000),
+        ("S_ISGID", 0o2000),
+        ("S_ISUID", 0o4000),
+    ];
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(_, bit)| mode & bit != 0)
+        .map(|(n, _)| *n)
+        .collect();
+    if names.is_empty() {
+        "0".into()
+    } else {
+        names.join("|")
+    }
+}
+
 fn directory(path: &str) -> Option<&str> {
     match path.rfind('/') {
         Some(0) => Some("/"),
@@ -710,8 +741,16 @@ impl Event for RuntimeEvent {
                         }
                         "request" if sc.name() == "ptrace" => return sc.arg(0).map(Value::U64),
                         "mode" => {
-                            let m = self.param("mode")?;
-                            return u64::from_str_radix(m, 8).ok().map(Value::U64);
+                            return match sc.name() {
+                                "chmod" | "fchmod" => sc.arg(1).map(|m| Value::U64(m & 0o7777)),
+                                "fchmodat" | "fchmodat2" => {
+                                    sc.arg(2).map(|m| Value::U64(m & 0o7777))
+                                }
+                                _ => {
+                                    let m = self.param("mode")?;
+                                    u64::from_str_radix(m, 8).ok().map(Value::U64)
+                                }
+                            };
                         }
                         _ => self.param(k)?,
                     };
@@ -866,6 +905,16 @@ mod tests {
         assert_eq!(render_open_flags(0x241, false), "O_WRONLY|O_CREAT|O_TRUNC");
         assert_eq!(render_open_flags(0, false), "O_RDONLY");
         assert_eq!(render_open_flags(0x80000, false), "O_RDONLY|O_CLOEXEC");
+    }
+
+    #[test]
+    fn chmod_modes_render_like_libsinsp() {
+        assert_eq!(
+            render_chmod_mode(0o4755),
+            "S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID"
+        );
+        assert_eq!(render_chmod_mode(0o2070), "S_IXGRP|S_IWGRP|S_IRGRP|S_ISGID");
+        assert_eq!(render_chmod_mode(0), "0");
     }
 
     #[test]
