@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use saker_posture::checks::all_checks;
 use saker_posture::finding::{Finding, Mute, Severity, Status};
 use saker_posture::framework::{
     annotate, builtin, evaluate, resolve, Framework, RequirementStatus,
@@ -55,6 +56,13 @@ fn reqs_of(fw: &Framework, check: &str) -> Vec<String> {
         .filter(|r| r.checks.iter().any(|c| c == check))
         .map(|r| r.id.clone())
         .collect()
+}
+
+#[test]
+fn the_reference_check_ids_are_the_registered_checks() {
+    let registered: Vec<&str> = all_checks().iter().map(|c| c.meta().id).collect();
+    assert_eq!(registered, CHECKS, "C1…C16 in order");
+    builtin::load_all(&registered).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

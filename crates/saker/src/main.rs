@@ -24,6 +24,10 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Detect threats in CloudTrail logs with Falco-format rules.
     Detect(Box<cmd::detect::DetectArgs>),
+    /// Posture (CSPM) of EC2, VPC and EBS: collect, check against CIS and
+    /// FSBP, report.
+    #[command(subcommand)]
+    Posture(cmd::posture::PostureCommand),
     /// Falco-format rules files: validate and list.
     #[command(subcommand)]
     Rules(cmd::rules::RulesCommand),
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Demo(a) => cmd::demo::run_demo(a),
         Command::Detect(a) => cmd::detect::run_detect(*a),
+        Command::Posture(c) => cmd::posture::run(c),
         Command::Rules(c) => cmd::rules::run(c),
         Command::Runtime(a) => cmd::runtime::run(*a),
         Command::Vulns(c) => cmd::vulns::run(c),

@@ -13,7 +13,7 @@
 //! `resource_id`, `resource_type`, `requirements` (framework id →
 //! requirement ids), `detail`, `evidence` (API field → value), `muted`
 //! (`{reason, entry}` or null), `changed_by` (the CloudTrail event, or
-//! null). [`parse_line`] reads a line back into a [`Finding`].
+//! null). [`super::diff::read_findings`] reads a report back.
 
 use std::io::{self, Write};
 
@@ -62,38 +62,6 @@ pub fn write<'m, W: Write>(
     out.flush()
 }
 
-/// Read one line of this report back into a [`Finding`] (also accepts
-/// [`Finding`]'s plain serde form, where `status` is the verdict).
-///
-/// # Errors
-/// Not JSON, or not a finding.
-pub fn parse_line(line: &str) -> Result<Finding, serde_json::Error> {
-    let mut v: Value = serde_json::from_str(line)?;
-    if let Value::Object(o) = &mut v {
-        if let Some(verdict) = o.remove("check_status") {
-            o.insert("status".into(), verdict);
-        }
-    }
-    serde_json::from_value(v)
-}
-
-/// Read a whole `--output json` report: the findings, and
-/// `NAME:LINE: reason` for every non-blank line that is not one.
-pub fn read(text: &str, name: &str) -> (Vec<Finding>, Vec<String>) {
-    let mut findings = Vec::new();
-    let mut skipped = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(line) {
-            Ok(f) => findings.push(f),
-            Err(e) => skipped.push(format!("{name}:{}: {e}", i + 1)),
-        }
-    }
-    (findings, skipped)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,20 +106,8 @@ mod tests {
         assert_eq!(v["severity"], "low");
         assert_eq!(v["muted"]["reason"], "kept for DR");
         assert_eq!(v["requirements"]["example"][0], "GOV-02");
-        assert_eq!(parse_line(line.trim()).unwrap(), f);
-    }
-
-    #[test]
-    fn reads_back_both_forms_and_names_bad_lines() {
-        let a = finding(Status::Pass, false);
-        let ours = serde_json::to_string(&finding_object(&a, None)).unwrap();
-        let plain = serde_json::to_string(&finding(Status::NotEvaluated, false)).unwrap();
-        let text = format!("{ours}\n\n{plain}\n{{\"format\":\"x\"}}\n");
-        let (fs, skipped) = read(&text, "old.json");
-        assert_eq!(fs.len(), 2);
-        assert_eq!(fs[0], a);
-        assert_eq!(fs[1].status, Status::NotEvaluated);
-        assert_eq!(skipped.len(), 1);
-        assert!(skipped[0].starts_with("old.json:4: "), "{skipped:?}");
+        let back =
+            super::super::diff::finding_from_json(serde_json::from_str(line.trim()).unwrap());
+        assert_eq!(back.unwrap(), f);
     }
 }

@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod detect;
 pub mod detect_live;
+pub mod posture;
 pub mod rules;
 pub mod runtime;
 pub mod sinks;
