@@ -23,6 +23,7 @@
 
 use std::path::Path;
 
+use saker_rules::diag::ItemKind;
 use saker_rules::loader::{LoadResult, Loader, ResolvedList};
 use saker_rules::Diagnostic;
 
@@ -94,7 +95,7 @@ impl Params {
     /// override or append to earlier lists, as in Falco): pass the built-in
     /// `rules/aws_ec2.yaml` first, then the user's files. Rules in the
     /// files are not compiled here (only their lists are read), so files
-    /// with rules of any source are fine.
+    /// with rules of any source, or requiring plugins, are fine.
     ///
     /// # Errors
     /// [`ParamsError::Rules`] when loading gives errors (a missing file,
@@ -122,7 +123,14 @@ impl Params {
             loader.load_path(p);
         }
         let result = loader.finish();
-        let errors: Vec<Diagnostic> = result.errors().cloned().collect();
+        // Only lists are read here: the plugins a file requires
+        // (`required_plugin_versions`) matter to rule evaluation, which the
+        // detection side checks with its field tables.
+        let errors: Vec<Diagnostic> = result
+            .errors()
+            .filter(|d| !matches!(d.item, Some((ItemKind::RequiredPluginVersions, _))))
+            .cloned()
+            .collect();
         if !errors.is_empty() {
             return Err(ParamsError::Rules(errors));
         }
