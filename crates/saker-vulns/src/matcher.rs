@@ -47,6 +47,57 @@ pub struct Finding {
     pub title: String,
     /// Where the package was found.
     pub location: String,
+    /// The CVSS vector behind the severity (OSV), when the advisory has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<crate::advisory::cvss::CvssScore>,
+    /// Amazon Linux 2023: whether the fix is in the host's own (versioned)
+    /// release or only in a newer one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_release: Option<FixRelease>,
+}
+
+/// Amazon Linux 2023 repositories are versioned (`releasever`
+/// `2023.6.20241010`): `dnf upgrade` only sees the packages of the host's
+/// release, so a fix issued after that release is installed only after
+/// moving to a newer one (`dnf upgrade --releasever=latest`;
+/// amazon-linux-2023#745, vulns-and-runtime.md A1.4).
+///
+/// The release's date (the last part of its version) is compared with the
+/// advisory's issued date: an advisory issued after the release date is in
+/// a newer release, whose version is dated on or after the issued date.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FixRelease {
+    /// The host's release (`/etc/system-release`), e.g. `2023.6.20241010`.
+    pub host_release: String,
+    /// The advisory's issued date (`YYYY-MM-DD`).
+    pub advisory_issued: String,
+    /// `true`: the fix is in the host's release, `dnf upgrade` installs it.
+    /// `false`: only in a release dated on or after `advisory_issued`.
+    pub in_host_release: bool,
+}
+
+/// `2023.6.20241010` → `2024-10-10` (the date of an AL2023 release).
+pub fn release_date(release: &str) -> Option<String> {
+    let d = release.rsplit('.').next()?;
+    (d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]))
+}
+
+fn fix_release(os: Option<&OsInfo>, platform: &str, issued: &str) -> Option<FixRelease> {
+    if platform != "amzn:2023" {
+        return None;
+    }
+    let host_release = os?.release.clone()?;
+    let date = release_date(&host_release)?;
+    let issued = issued.get(..10)?;
+    if !issued.starts_with("20") {
+        return None;
+    }
+    Some(FixRelease {
+        in_host_release: issued <= date.as_str(),
+        advisory_issued: issued.to_string(),
+        host_release,
+    })
 }
 
 impl Finding {
@@ -75,6 +126,9 @@ pub struct Summary {
     pub unknown: usize,
     /// Findings with a published fix.
     pub fixable: usize,
+    /// Of the fixable findings, those whose fix is only in a newer Amazon
+    /// Linux 2023 release than the host's ([`FixRelease`]).
+    pub fix_in_newer_release: usize,
 }
 
 /// The result for one host.
@@ -215,6 +269,31 @@ pub fn match_host(inv: &HostInventory, index: &AdvisoryIndex) -> HostReport {
             ),
         ));
     }
+    let mut lang_covered = [true; 2];
+    for (i, (kind, eco)) in [
+        (PackageKind::Maven, "Maven"),
+        (PackageKind::Gem, "RubyGems"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let n = inv
+            .inventory
+            .packages
+            .iter()
+            .filter(|p| p.kind == kind)
+            .count();
+        if n > 0 && !index.covers(eco) {
+            lang_covered[i] = false;
+            not_evaluated.push(Problem::new(
+                inv.host.clone(),
+                format!(
+                    "no OSV {eco} advisories in the database: {n} {eco} packages not evaluated \
+                     (load the osv.dev {eco} export with `saker vulns db update --from`)"
+                ),
+            ));
+        }
+    }
     let kernel = inv.kernel.release();
     let mut findings = Vec::new();
     let mut skipped_kernels = Vec::new();
@@ -237,8 +316,13 @@ pub fn match_host(inv: &HostInventory, index: &AdvisoryIndex) -> HostReport {
                     )
                 }
             }
-            PackageKind::Maven => ("Maven".to_string(), p.name.clone(), p.version.clone()),
-            PackageKind::Gem => ("RubyGems".to_string(), p.name.clone(), p.version.clone()),
+            PackageKind::Maven if lang_covered[0] => {
+                ("Maven".to_string(), p.name.clone(), p.version.clone())
+            }
+            PackageKind::Gem if lang_covered[1] => {
+                ("RubyGems".to_string(), p.name.clone(), p.version.clone())
+            }
+            PackageKind::Maven | PackageKind::Gem => continue,
         };
         if p.kind == PackageKind::Rpm && is_install_only_kernel(&p.name) {
             if let Some(k) = kernel {
@@ -248,7 +332,14 @@ pub fn match_host(inv: &HostInventory, index: &AdvisoryIndex) -> HostReport {
                 }
             }
         }
-        findings.extend(match_package(p, &platform, &name, &version, index));
+        findings.extend(match_package(
+            p,
+            &platform,
+            &name,
+            &version,
+            index,
+            inv.os.as_ref(),
+        ));
     }
     if !skipped_kernels.is_empty() {
         not_evaluated.push(Problem::new(
@@ -284,6 +375,7 @@ fn match_package(
     name: &str,
     version: &str,
     index: &AdvisoryIndex,
+    os: Option<&OsInfo>,
 ) -> Vec<Finding> {
     // advisory id → (advisory, max fixed)
     let mut hits: Vec<(&Advisory, Option<String>)> = Vec::new();
@@ -336,6 +428,8 @@ fn match_package(
             link: a.link.clone(),
             title: a.title.clone(),
             location: p.location.clone(),
+            cvss: a.cvss.clone(),
+            fix_release: fix_release(os, platform, &a.issued),
         })
         .collect()
 }
@@ -368,6 +462,9 @@ pub fn summarize(packages: usize, f: &[Finding]) -> Summary {
         }
         if x.fixable() {
             s.fixable += 1;
+        }
+        if x.fix_release.as_ref().is_some_and(|r| !r.in_host_release) {
+            s.fix_in_newer_release += 1;
         }
     }
     s.vulnerable_packages = vuln.len();

@@ -29,7 +29,7 @@ pub fn term_safe(s: &str) -> String {
 pub fn summary_line(r: &HostReport) -> String {
     let s = &r.summary;
     format!(
-        "{}: {} packages, {} vulnerable; {} findings: {} critical, {} high, {} medium, {} low, {} unknown; {} fixable{}",
+        "{}: {} packages, {} vulnerable; {} findings: {} critical, {} high, {} medium, {} low, {} unknown; {} fixable{}{}",
         term_safe(&r.host),
         s.packages,
         s.vulnerable_packages,
@@ -40,6 +40,14 @@ pub fn summary_line(r: &HostReport) -> String {
         s.low,
         s.unknown,
         s.fixable,
+        if s.fix_in_newer_release > 0 {
+            format!(
+                " ({} only in a newer Amazon Linux 2023 release)",
+                s.fix_in_newer_release
+            )
+        } else {
+            String::new()
+        },
         if r.not_evaluated.is_empty() {
             String::new()
         } else {
@@ -92,13 +100,26 @@ pub fn render_text(r: &HostReport) -> String {
                     1..=2 => f.cves.join(","),
                     n => format!("{},{} +{}", f.cves[0], f.cves[1], n - 2),
                 };
+                let fixed = match (&f.fixed, &f.fix_release) {
+                    (None, _) => "(no fix)".to_string(),
+                    (Some(v), Some(rel)) if !rel.in_host_release => {
+                        format!("{} (newer release)", term_safe(v))
+                    }
+                    (Some(v), _) => term_safe(v),
+                };
+                let severity = match (&f.severity, &f.cvss) {
+                    (crate::advisory::Severity::Unknown, Some(c)) => {
+                        format!("unknown ({})", term_safe(&c.vector))
+                    }
+                    (s, _) => s.as_str().to_string(),
+                };
                 [
                     term_safe(&f.package),
                     term_safe(&f.installed),
-                    f.fixed.as_deref().map_or("(no fix)".into(), term_safe),
+                    fixed,
                     term_safe(&f.advisory),
                     cves,
-                    f.severity.as_str().to_string(),
+                    severity,
                     term_safe(&f.link),
                 ]
             })
@@ -124,6 +145,20 @@ pub fn render_text(r: &HostReport) -> String {
         for row in &rows {
             let _ = writeln!(out, "{}", line(row));
         }
+    }
+    if let Some(rel) = r
+        .findings
+        .iter()
+        .filter_map(|f| f.fix_release.as_ref())
+        .find(|x| !x.in_host_release)
+    {
+        let _ = writeln!(
+            out,
+            "note: fixes marked (newer release) were issued after this host's Amazon Linux release {}; \
+             its versioned repositories do not have them: `dnf check-release-update`, then \
+             `dnf upgrade --releasever=<newer release>`",
+            term_safe(&rel.host_release)
+        );
     }
     for p in &r.not_evaluated {
         let _ = writeln!(
@@ -195,7 +230,8 @@ pub fn to_sarif(reports: &[HostReport]) -> Value {
                     if f.cves.is_empty() { f.advisory.clone() } else { f.cves.join(", ") },
                     f.fixed.as_deref().unwrap_or("no released version"))},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.location}}}],
-                "properties": {"host": r.host, "package": f.package, "installed": f.installed, "fixed": f.fixed},
+                "properties": {"host": r.host, "package": f.package, "installed": f.installed, "fixed": f.fixed,
+                               "severity": f.severity, "cvss": f.cvss, "fix_release": f.fix_release},
             }));
         }
     }

@@ -268,6 +268,51 @@ fn al2023_root_reports_exactly_the_vulnerable_packages() {
     let mut only = report.clone();
     filter(&mut only, &[Severity::Critical], true);
     assert!(only.findings.is_empty());
+
+    // Versioned AL2023 repositories: the host is on 2023.6.20241010, so a
+    // fix issued after 2024-10-10 is only in a newer release.
+    let rel = |pkg: &str| {
+        let r = find(f, pkg)[0].fix_release.clone().unwrap();
+        assert_eq!(r.host_release, "2023.6.20241010");
+        (r.advisory_issued, r.in_host_release)
+    };
+    assert_eq!(rel("rsyslog"), ("2023-02-17".into(), true));
+    assert_eq!(
+        rel("kernel-livepatch-6.1.12-19.43"),
+        ("2023-04-13".into(), true)
+    );
+    assert_eq!(rel("kernel6.12"), ("2025-04-09".into(), false));
+    assert_eq!(rel("kernel-tools"), ("2025-04-09".into(), false));
+    assert_eq!(rel("libnvidia-container1"), ("2025-02-14".into(), false));
+    assert_eq!(report.summary.fix_in_newer_release, 3);
+    let text = saker_vulns::report::render_text(&report);
+    assert!(
+        text.contains("0:6.12.22-27.96.amzn2023 (newer release)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("issued after this host's Amazon Linux release 2023.6.20241010"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 fixable (3 only in a newer Amazon Linux 2023 release)"),
+        "{text}"
+    );
+
+    // A host already on a release after every advisory: all installable.
+    let mut newer = inv.clone();
+    newer.os.as_mut().unwrap().release = Some("2023.7.20250701".into());
+    let r2 = match_host(&newer, &index);
+    assert_eq!(r2.summary.fix_in_newer_release, 0);
+    assert!(r2
+        .findings
+        .iter()
+        .all(|x| x.fix_release.as_ref().unwrap().in_host_release));
+    // No system-release (release unknown): no claim either way.
+    let mut unknown = inv.clone();
+    unknown.os.as_mut().unwrap().release = None;
+    let r3 = match_host(&unknown, &index);
+    assert!(r3.findings.iter().all(|x| x.fix_release.is_none()));
 }
 
 #[test]

@@ -137,6 +137,35 @@ fn corrupt_rpmdbs_are_reported_with_location() {
     assert!(inv.problems[0].message.contains("unknown rpmdb format"));
 }
 
+#[test]
+fn corrupt_sqlite_page_loses_only_its_rows() {
+    // The real CBL-Mariner rpmdb.sqlite (129 packages) with one page in the
+    // middle overwritten: the table scan stops there, the rows on other
+    // pages are still read by hnum, and the lost ones are named.
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = std::fs::read(fixture("rpmdb/go-rpmdb/cbl-mariner-2.0_rpmdb.sqlite")).unwrap();
+    let page = u16::from_be_bytes([b[16], b[17]]) as usize;
+    let page = if page == 1 { 65536 } else { page };
+    let mid = (b.len() / page / 2) * page;
+    for (i, x) in b[mid..mid + page].iter_mut().enumerate() {
+        *x = (i * 7 + 13) as u8;
+    }
+    let p = dir.path().join("rpmdb.sqlite");
+    std::fs::write(&p, &b).unwrap();
+    let inv = rpmdb::read_rpmdb(&p, "/var/lib/rpm/rpmdb.sqlite");
+    // The page held hnum 74's row: the table scan stops there; looking up
+    // every other hnum reads the rows stored after it.
+    assert_eq!(inv.packages.len(), 128);
+    assert_eq!(inv.problems.len(), 1, "{:?}", inv.problems);
+    let salvage = &inv.problems[0];
+    assert_eq!(
+        salvage.message,
+        "corrupt SQLite rpmdb (database disk image is malformed): 128 rows read by hnum lookup; 1 rows unreadable (hnum 74)"
+    );
+    assert_eq!(salvage.location, "/var/lib/rpm/rpmdb.sqlite");
+    assert!(salvage.message.contains("rows unreadable"), "{salvage}");
+}
+
 /// The `-- var/lib/dpkg/status --` section of trivy's txtar fixture.
 fn txtar_section(text: &str, name: &str) -> String {
     let marker = format!("-- {name} --\n");

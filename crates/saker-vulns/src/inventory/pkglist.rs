@@ -117,16 +117,21 @@ pub fn guess_kind(text: &str) -> ListKind {
     }
 }
 
-/// A whole host from a list: `# os-release ID=amzn VERSION_ID=2023` and
-/// `# kernel 6.1.112-122.189.amzn2023.x86_64` header lines name the OS and
-/// running kernel (`uname -r`); without a kernel line the newest installed
-/// kernel is judged.
+/// A whole host from a list: `# os-release ID=amzn VERSION_ID=2023`,
+/// `# system-release Amazon Linux release 2023.6.20241010 (Amazon Linux)`
+/// (the content of `/etc/system-release`, which gives the AL2023 release)
+/// and `# kernel 6.1.112-122.189.amzn2023.x86_64` header lines name the OS
+/// and running kernel (`uname -r`); without a kernel line the newest
+/// installed kernel is judged.
 pub fn host_from_list(text: &str, display: &str) -> super::root::HostInventory {
-    let mut os = None;
+    let mut os: Option<super::os::OsInfo> = None;
+    let mut system_release = None;
     let mut kernel = None;
     for l in text.lines().map(str::trim).filter(|l| l.starts_with('#')) {
         let body = l.trim_start_matches('#').trim();
-        if let Some(rest) = body.strip_prefix("os-release") {
+        if let Some(rest) = body.strip_prefix("system-release") {
+            system_release = super::os::parse_system_release(rest.trim());
+        } else if let Some(rest) = body.strip_prefix("os-release") {
             let o = super::os::parse_os_release(
                 &rest.split_whitespace().collect::<Vec<_>>().join("\n"),
             );
@@ -136,6 +141,11 @@ pub fn host_from_list(text: &str, display: &str) -> super::root::HostInventory {
         } else if let Some(k) = body.strip_prefix("kernel") {
             kernel = Some(k.trim().to_string());
         }
+    }
+    match (&mut os, system_release) {
+        (Some(o), Some(s)) if o.id == "amzn" => o.release = s.release,
+        (None, Some(s)) => os = Some(s),
+        _ => {}
     }
     let inv = parse_list(text, guess_kind(text), display);
     let mut problems = Vec::new();

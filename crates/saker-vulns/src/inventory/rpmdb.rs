@@ -125,13 +125,18 @@ fn sqlite_blobs(path: &Path, display: &str, problems: &mut Vec<Problem>) -> Vec<
         }
     };
     let mut out = Vec::new();
+    let mut failed = None;
     let res = (|| -> rusqlite::Result<()> {
         let mut st = conn.prepare("SELECT hnum, blob FROM Packages")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
         for row in rows {
             match row {
-                Ok((h, b)) => out.push((format!("hnum {h}"), b)),
-                Err(e) => problems.push(Problem::new(display, format!("bad Packages row: {e}"))),
+                Ok((h, b)) => out.push((h, b)),
+                Err(e) => {
+                    // A corrupt page ends the table scan: salvage below.
+                    failed = Some(e.to_string());
+                    break;
+                }
             }
         }
         Ok(())
@@ -141,8 +146,69 @@ fn sqlite_blobs(path: &Path, display: &str, problems: &mut Vec<Problem>) -> Vec<
             display,
             format!("cannot query SQLite rpmdb Packages table: {e}"),
         ));
+        return Vec::new();
     }
-    out
+    if let Some(e) = failed {
+        salvage_sqlite(&conn, display, &e, &mut out, problems);
+    }
+    out.into_iter()
+        .map(|(h, b)| (format!("hnum {h}"), b))
+        .collect()
+}
+
+/// After a failed table scan: looks every `hnum` up by its rowid (rpm's
+/// `Packages.hnum` is the INTEGER PRIMARY KEY), so only the rows stored on
+/// corrupt pages are lost, and reports which.
+fn salvage_sqlite(
+    conn: &rusqlite::Connection,
+    display: &str,
+    error: &str,
+    out: &mut Vec<(i64, Vec<u8>)>,
+    problems: &mut Vec<Problem>,
+) {
+    const MAX_PROBES: i64 = 1_000_000;
+    let max = conn
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'Packages'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .or_else(|_| conn.query_row("SELECT max(hnum) FROM Packages", [], |r| r.get::<_, i64>(0)))
+        .unwrap_or_else(|_| out.iter().map(|(h, _)| *h).max().unwrap_or(0) + 1024);
+    let have: std::collections::HashSet<i64> = out.iter().map(|(h, _)| *h).collect();
+    let mut lost = Vec::new();
+    if let Ok(mut st) = conn.prepare("SELECT blob FROM Packages WHERE hnum = ?1") {
+        for h in 1..=max.clamp(0, MAX_PROBES) {
+            if have.contains(&h) {
+                continue;
+            }
+            match st.query_row([h], |r| r.get::<_, Vec<u8>>(0)) {
+                Ok(b) => out.push((h, b)),
+                Err(rusqlite::Error::QueryReturnedNoRows) => {}
+                Err(_) => lost.push(h),
+            }
+        }
+    }
+    out.sort_by_key(|(h, _)| *h);
+    let listed: Vec<String> = lost.iter().take(20).map(|h| h.to_string()).collect();
+    problems.push(Problem::new(
+        display,
+        format!(
+            "corrupt SQLite rpmdb ({error}): {} rows read by hnum lookup; {} rows unreadable{}{}",
+            out.len(),
+            lost.len(),
+            if lost.is_empty() {
+                String::new()
+            } else {
+                format!(" (hnum {})", listed.join(", "))
+            },
+            if lost.len() > listed.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ),
+    ));
 }
 
 const BDB_PAGE_HEADER: usize = 26;

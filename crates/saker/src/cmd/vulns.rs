@@ -102,7 +102,8 @@ pub struct ScanArgs {
     /// Exit 1 when a finding at or above this severity remains after filters.
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<String>,
-    /// OS of package lists without an `# os-release` line (`amzn:2023`, `debian:12`).
+    /// OS of package lists without an `# os-release` line (`amzn:2023`,
+    /// `amzn:2023.6.20241010` with the AL2023 release, `debian:12`).
     #[arg(long, value_name = "ID:VERSION")]
     os: Option<String>,
     /// Kernel release (`uname -r`) to judge kernel packages against.
@@ -259,6 +260,22 @@ fn status(path: &Path, output: Output) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `--os ID:VERSION`: `amzn:2023`, `debian:12`; an Amazon Linux 2023
+/// release (`amzn:2023.6.20241010`) also gives the release.
+fn os_from_flag(s: &str) -> OsInfo {
+    let (id, v) = s.split_once(':').unwrap_or((s, ""));
+    let mut os = OsInfo {
+        id: id.to_string(),
+        version_id: v.to_string(),
+        ..OsInfo::default()
+    };
+    if id == "amzn" && v.starts_with("2023.") {
+        os.version_id = "2023".into();
+        os.release = Some(v.to_string());
+    }
+    os
+}
+
 fn read_input(input: &str, os: Option<&OsInfo>) -> Result<HostInventory, String> {
     let p = Path::new(input);
     let (text, name) = if input == "-" {
@@ -311,14 +328,7 @@ fn scan(a: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let os = a.os.as_deref().map(|s| {
-        let (id, v) = s.split_once(':').unwrap_or((s, ""));
-        OsInfo {
-            id: id.to_string(),
-            version_id: v.to_string(),
-            ..OsInfo::default()
-        }
-    });
+    let os = a.os.as_deref().map(os_from_flag);
     let inputs = if a.inputs.is_empty() {
         vec!["/".to_string()]
     } else {
