@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use saker_vulns::advisory::db::{load_path, Db};
+use saker_vulns::advisory::db::{load_path, Db, STALE_AFTER_SECONDS};
 use saker_vulns::advisory::updateinfo::{counts, parse_updateinfo, Counts};
 use saker_vulns::advisory::{alas_link, osv, repomd, Severity};
 
@@ -226,6 +226,29 @@ fn database_stores_sources_with_freshness() {
     let k = back.iter().find(|a| a.id == "ALAS2023-2025-935").unwrap();
     assert_eq!(k.cves.len(), 14);
     assert!(k.affected.iter().any(|p| p.name == "kernel6.12"));
+
+    // Freshness: just loaded, so young; a source loaded long ago is stale.
+    assert!(core23.age_seconds.is_some_and(|a| (0..600).contains(&a)));
+    drop(db);
+    let c = rusqlite::Connection::open(dir.path().join("vulns.db")).unwrap();
+    c.execute(
+        "UPDATE sources SET loaded_at = '2026-01-01T00:00:00Z' WHERE name = 'alas:amzn:2/core'",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let db = Db::open(&dir.path().join("vulns.db")).unwrap();
+    let st = db.status().unwrap();
+    let age = |n: &str| {
+        st.sources
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap()
+            .age_seconds
+            .unwrap()
+    };
+    assert!(age("alas:amzn:2/core") > STALE_AFTER_SECONDS);
+    assert!(age("alas:amzn:2023/core") < STALE_AFTER_SECONDS);
 }
 
 #[test]

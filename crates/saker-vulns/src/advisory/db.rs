@@ -42,6 +42,19 @@ pub struct SourceStatus {
     pub entries: u64,
     /// Newest issued/updated date among its advisories.
     pub newest: String,
+    /// Seconds since it was loaded, at the time of [`Db::status`]
+    /// (`None` when `loaded_at` does not parse).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_seconds: Option<i64>,
+}
+
+/// A source older than this (7 days) is reported as stale.
+pub const STALE_AFTER_SECONDS: i64 = 7 * 24 * 3600;
+
+fn age_of(loaded_at: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(loaded_at)
+        .ok()
+        .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
 }
 
 /// Database status.
@@ -156,6 +169,7 @@ impl Db {
                 advisories: list.len() as u64,
                 entries,
                 newest,
+                age_seconds: Some(0),
             };
             tx.execute(
                 "INSERT OR REPLACE INTO sources VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -198,11 +212,19 @@ impl Db {
                     advisories: r.get::<_, i64>(3)? as u64,
                     entries: r.get::<_, i64>(4)? as u64,
                     newest: r.get(5)?,
+                    age_seconds: None,
                 })
             })
             .map_err(|e| e.to_string())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
+        let sources = sources
+            .into_iter()
+            .map(|mut s| {
+                s.age_seconds = age_of(&s.loaded_at);
+                s
+            })
+            .collect();
         Ok(DbStatus {
             path: self.path.clone(),
             built_at,

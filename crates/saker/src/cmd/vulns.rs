@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand, ValueEnum};
-use saker_vulns::advisory::db::{load_path, Db};
+use saker_vulns::advisory::db::{load_path, Db, STALE_AFTER_SECONDS};
 use saker_vulns::advisory::fetch::{is_url, Fetcher};
 use saker_vulns::advisory::{Advisory, Severity};
 use saker_vulns::inventory::os::OsInfo;
@@ -248,13 +248,32 @@ fn status(path: &Path, output: Output) -> ExitCode {
         st.built_at.as_deref().unwrap_or("never")
     );
     println!(
-        "{:<36} {:>10} {:>8} {:<22} {:<22} LOCATION",
-        "SOURCE", "ADVISORIES", "ENTRIES", "NEWEST", "LOADED"
+        "{:<36} {:>10} {:>8} {:<22} {:<22} {:>8} LOCATION",
+        "SOURCE", "ADVISORIES", "ENTRIES", "NEWEST", "LOADED", "AGE"
     );
+    let mut stale = Vec::new();
     for s in &st.sources {
+        if s.age_seconds.is_some_and(|a| a > STALE_AFTER_SECONDS) {
+            stale.push(s.name.as_str());
+        }
         println!(
-            "{:<36} {:>10} {:>8} {:<22} {:<22} {}",
-            s.name, s.advisories, s.entries, s.newest, s.loaded_at, s.location
+            "{:<36} {:>10} {:>8} {:<22} {:<22} {:>8} {}",
+            report::term_safe(&s.name),
+            s.advisories,
+            s.entries,
+            report::term_safe(&s.newest),
+            s.loaded_at,
+            s.age_seconds.map_or("?".into(), age),
+            report::term_safe(&s.location)
+        );
+    }
+    if st.sources.is_empty() {
+        println!("no sources loaded: every OS package would be reported as not evaluated");
+    }
+    if !stale.is_empty() {
+        println!(
+            "stale (loaded more than 7 days ago): {}; refresh with `saker vulns db update --from …`",
+            stale.join(", ")
         );
     }
     ExitCode::SUCCESS
@@ -274,6 +293,21 @@ fn os_from_flag(s: &str) -> OsInfo {
         os.release = Some(v.to_string());
     }
     os
+}
+
+/// `90061` → `1d 1h`: the two largest units.
+fn age(secs: i64) -> String {
+    let s = secs.max(0);
+    let (d, h, m) = (s / 86400, s % 86400 / 3600, s % 3600 / 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {}s", s % 60)
+    } else {
+        format!("{s}s")
+    }
 }
 
 fn read_input(input: &str, os: Option<&OsInfo>) -> Result<HostInventory, String> {
@@ -354,6 +388,7 @@ fn scan(a: ScanArgs) -> ExitCode {
         }
     };
     let mut reports: Vec<HostReport> = Vec::new();
+    let mut indexes: BTreeMap<Vec<String>, AdvisoryIndex> = BTreeMap::new();
     let mut sboms = Vec::new();
     for input in &inputs {
         let started = Instant::now();
@@ -378,14 +413,19 @@ fn scan(a: ScanArgs) -> ExitCode {
             .into_iter()
             .collect();
         platforms.extend(["Maven".to_string(), "RubyGems".to_string()]);
-        let index = match db.advisories_for(&platforms) {
-            Ok(v) => AdvisoryIndex::new(v),
-            Err(e) => {
-                eprintln!("saker vulns: {}: {e}", db_path.display());
-                return ExitCode::from(2);
+        // Hosts of the same release share one index (fleet scans).
+        if !indexes.contains_key(&platforms) {
+            match db.advisories_for(&platforms) {
+                Ok(v) => {
+                    indexes.insert(platforms.clone(), AdvisoryIndex::new(v));
+                }
+                Err(e) => {
+                    eprintln!("saker vulns: {}: {e}", db_path.display());
+                    return ExitCode::from(2);
+                }
             }
-        };
-        let mut r = match_host(&inv, &index);
+        }
+        let mut r = match_host(&inv, &indexes[&platforms]);
         filter(&mut r, &sev, a.fixable);
         r.scan_ms = started.elapsed().as_millis() as u64;
         reports.push(r);
