@@ -130,6 +130,15 @@ pub trait StateStore: Send {
         }
         Ok(())
     }
+
+    /// The value saved under `name` with [`set_state_value`](Self::set_state_value),
+    /// if any: small documents a job keeps between runs (e.g.
+    /// `posture.exposures`, the continuous-posture exposure tracker as JSON).
+    fn state_value(&mut self, name: &str) -> Result<Option<String>, StoreError>;
+
+    /// Save `value` under `name`, replacing what was there (last writer
+    /// wins).
+    fn set_state_value(&mut self, name: &str, value: &str) -> Result<(), StoreError>;
 }
 
 /// Open the store named by a `--state` value: a `postgres://` or

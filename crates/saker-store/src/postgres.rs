@@ -66,6 +66,12 @@ const MIGRATIONS: &[&str] = &[
            delivered_at timestamptz NOT NULL DEFAULT now(),
            PRIMARY KEY (account_id, event_id, rule)
        );"#,
+    // 2: named state documents (continuous posture's exposure tracker).
+    r#"CREATE TABLE saker_state_values (
+           name       text PRIMARY KEY,
+           value      text NOT NULL,
+           updated_at timestamptz NOT NULL DEFAULT now()
+       );"#,
 ];
 
 /// The schema version this build writes.
@@ -236,6 +242,27 @@ impl PostgresStore {
 }
 
 impl StateStore for PostgresStore {
+    fn state_value(&mut self, name: &str) -> Result<Option<String>, StoreError> {
+        self.with_retry(|c| {
+            c.query_opt(
+                "SELECT value FROM saker_state_values WHERE name = $1",
+                &[&name],
+            )
+            .map(|r| r.map(|r| r.get(0)))
+        })
+    }
+
+    fn set_state_value(&mut self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.with_retry(|c| {
+            c.execute(
+                "INSERT INTO saker_state_values (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = now()",
+                &[&name, &value],
+            )
+        })?;
+        Ok(())
+    }
+
     fn is_processed(&mut self, unit: &UnitId) -> Result<bool, StoreError> {
         let row = self.with_retry(|c| {
             c.query_opt(

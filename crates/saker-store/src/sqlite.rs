@@ -38,6 +38,12 @@ const MIGRATIONS: &[&str] = &[
          delivered_at INTEGER NOT NULL,
          PRIMARY KEY (account_id, event_id, rule)
      ) WITHOUT ROWID;",
+    // 2: named state documents (continuous posture's exposure tracker).
+    "CREATE TABLE state_values (
+         name       TEXT PRIMARY KEY,
+         value      TEXT NOT NULL,
+         updated_at INTEGER NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.
@@ -169,6 +175,29 @@ fn now_s() -> i64 {
 }
 
 impl StateStore for SqliteStore {
+    fn state_value(&mut self, name: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM state_values WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn set_state_value(&mut self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO state_values (name, value, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET
+                   value = excluded.value, updated_at = excluded.updated_at",
+                params![name, value, now_s()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     fn is_processed(&mut self, unit: &UnitId) -> Result<bool, StoreError> {
         let version: Option<String> = self
             .conn

@@ -378,3 +378,20 @@ fn bad_logins_and_unreachable_servers_are_reported_without_the_password() {
     );
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+#[test]
+fn state_values_persist_and_replace() {
+    let Some(base) = server() else { return };
+    let url = fresh_url(&base, "state_values");
+    {
+        let mut s = PostgresStore::open(&url).unwrap();
+        assert_eq!(s.state_value("posture.exposures").unwrap(), None);
+        s.set_state_value("posture.exposures", "{\"v\":1}").unwrap();
+        s.set_state_value("posture.exposures", "{\"v\":2}").unwrap();
+    }
+    let mut s = open_store(&url).unwrap();
+    assert_eq!(
+        s.state_value("posture.exposures").unwrap().as_deref(),
+        Some("{\"v\":2}")
+    );
+}

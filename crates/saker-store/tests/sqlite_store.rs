@@ -292,3 +292,39 @@ fn each_alert_is_flushed_then_remembered_before_the_next() {
     }
     assert_eq!(sink.into_inner().flushed_at, vec![1, 2, 3]);
 }
+
+#[test]
+fn state_values_persist_replace_and_arrive_by_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    // A database at schema 1 (before state values existed) gains the table.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE processed_units (unit_key TEXT PRIMARY KEY, version TEXT NOT NULL,
+               records INTEGER NOT NULL, alerts INTEGER NOT NULL, processed_at INTEGER NOT NULL);
+             CREATE TABLE follow_positions (scope TEXT PRIMARY KEY, last_key TEXT NOT NULL,
+               updated_at INTEGER NOT NULL);
+             CREATE TABLE delivered_alerts (account_id TEXT NOT NULL, event_id TEXT NOT NULL,
+               rule TEXT NOT NULL, delivered_at INTEGER NOT NULL,
+               PRIMARY KEY (account_id, event_id, rule)) WITHOUT ROWID;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    {
+        let mut s = SqliteStore::open(&path).unwrap();
+        assert!(s.schema_version().unwrap() >= 2);
+        assert_eq!(s.state_value("posture.exposures").unwrap(), None);
+        s.set_state_value("posture.exposures", "{\"v\":1}").unwrap();
+        s.set_state_value("posture.exposures", "{\"v\":2}").unwrap();
+        s.set_state_value("other", "x").unwrap();
+    }
+    let mut s = open_store(path.to_str().unwrap()).unwrap();
+    assert_eq!(
+        s.state_value("posture.exposures").unwrap().as_deref(),
+        Some("{\"v\":2}"),
+        "the last value, kept across reopen"
+    );
+    assert_eq!(s.state_value("other").unwrap().as_deref(), Some("x"));
+}
