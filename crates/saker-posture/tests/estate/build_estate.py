@@ -4,7 +4,11 @@
 Every posture check gets a violating resource and a compliant twin, in each
 region of --regions, plus --scale N filler resources per region (N security
 groups with one rule, N volumes, N snapshots, N instances with their root
-volumes) for the collection benchmark. The account-level settings differ by
+volumes) for the collection benchmark. --twins adds the twins the collection
+tests do not need (RDP over IPv4, SSH over IPv6, a rule through a narrow
+prefix list, an instance whose profile has no role, an instance of the
+account's public image); --bare-regions R,... runs one instance in each R and
+nothing else (a region outside the approved list that holds a resource). The account-level settings differ by
 region: the first region has EBS default encryption on, serial console access
 on, snapshot block public access on and an IMDS default of `required`; the
 others keep the defaults (off / unblocked / none).
@@ -18,6 +22,7 @@ returned and from describes of those parents, filtered by their ids.
 
     python3 build_estate.py --endpoint http://127.0.0.1:5000 \
         --regions us-east-1,eu-west-1 --scale 0 \
+        [--twins] [--bare-regions ap-south-1] \
         [--role-arn arn:aws:iam::111122223333:role/estate] [--out manifest.json]
 
 Credentials are dummies (moto does not check them); with --role-arn the
@@ -85,7 +90,7 @@ def world(port_from, port_to, proto="tcp"):
             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 
 
-def build_region(kw, region, first, scale, account, profiles):
+def build_region(kw, region, first, scale, account, profiles, twins=False):
     ec2 = client(kw, "ec2", region)
     m = {"named": {}, "settings": {}}
     n = m["named"]
@@ -101,6 +106,10 @@ def build_region(kw, region, first, scale, account, profiles):
     # /18: room for the filler instances at benchmark scale.
     subnet_b = ec2.create_subnet(VpcId=vpc_b, CidrBlock="10.1.0.0/18")["Subnet"]["SubnetId"]
     ec2.modify_subnet_attribute(SubnetId=subnet_a, MapPublicIpOnLaunch={"Value": True})
+    # A second subnet of vpc_a, for the closed network ACL (C2 judges only
+    # NACLs associated with a subnet).
+    subnet_a2 = ec2.create_subnet(VpcId=vpc_a, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
+    n["subnet_nacl_closed"] = subnet_a2
     n["subnet_public"], n["subnet_private"] = subnet_a, subnet_b
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_a)
@@ -154,6 +163,8 @@ def build_region(kw, region, first, scale, account, profiles):
     ec2.authorize_security_group_ingress(GroupId=defaults[vpc_a], IpPermissions=[{
         "IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": defaults[vpc_a]}]}])
     n["sg_default_closed"] = defaults[vpc_b]
+    # The default VPC's default group keeps the allow-all egress rule (C3 fails it).
+    n["sg_default_default_vpc"] = defaults[default_vpc[0]]
     for g in ec2.describe_security_groups(GroupIds=[defaults[vpc_b]])["SecurityGroups"]:
         if g["IpPermissionsEgress"]:
             ec2.revoke_security_group_egress(GroupId=defaults[vpc_b],
@@ -174,9 +185,28 @@ def build_region(kw, region, first, scale, account, profiles):
     ec2.create_network_acl_entry(NetworkAclId=nacl_closed, RuleNumber=90, Protocol="6",
                                  RuleAction="deny", Egress=False, CidrBlock="0.0.0.0/0",
                                  PortRange={"From": 22, "To": 22})
+    # ... and the other admin port and UDP (CIS counts both) before the allow-all.
+    for number, proto, port in ((91, "17", 22), (95, "6", 3389), (96, "17", 3389)):
+        ec2.create_network_acl_entry(NetworkAclId=nacl_closed, RuleNumber=number,
+                                     Protocol=proto, RuleAction="deny", Egress=False,
+                                     CidrBlock="0.0.0.0/0", PortRange={"From": port, "To": port})
     ec2.create_network_acl_entry(NetworkAclId=nacl_closed, RuleNumber=100, Protocol="-1",
                                  RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0")
     n["nacl_open_admin"], n["nacl_deny_first"] = nacl_open, nacl_closed
+    # Move vpc_a's subnets from its default NACL to these two: the open one
+    # guards the public subnet, the closed one the second subnet, and the
+    # default NACL is left guarding nothing.
+    default_acls = {a["VpcId"]: a["NetworkAclId"] for a in ec2.describe_network_acls(
+        Filters=[{"Name": "default", "Values": ["true"]}])["NetworkAcls"]}
+    for acl, subnet in ((nacl_open, subnet_a), (nacl_closed, subnet_a2)):
+        assoc = [x["NetworkAclAssociationId"] for a in ec2.describe_network_acls(
+            Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"]
+            for x in a["Associations"] if x["SubnetId"] == subnet]
+        ec2.replace_network_acl_association(AssociationId=assoc[0], NetworkAclId=acl)
+    n["nacl_default_unassociated"] = default_acls[vpc_a]
+    n["nacl_default_vpc_b"] = default_acls[vpc_b]
+    n["nacl_default_default_vpc"] = default_acls[default_vpc[0]]
+    n["vpc_default"] = default_vpc[0]
 
     # --- Instances (C7, C8, C13, C14, C16).
     def run(**extra):
@@ -204,6 +234,26 @@ def build_region(kw, region, first, scale, account, profiles):
     n["instance_own_image"] = run(ImageId=n["image_private"],
                                   MetadataOptions={"HttpTokens": "required"})
     n["missing_image"] = MISSING_AMI
+
+    if twins:
+        # C1: the other port/family pairs, and a rule through a narrow list.
+        n["sg_rdp_world"] = sg(ec2, vpc_a, "rdp-world", [world(3389, 3389)])
+        n["sg_ssh_world_v6"] = sg(ec2, vpc_a, "ssh-world-v6", [{
+            "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+        pl_narrow = ec2.create_managed_prefix_list(
+            PrefixListName="saker-narrow", AddressFamily="IPv4", MaxEntries=5,
+            Entries=[{"Cidr": "192.0.2.0/24", "Description": "office"}])["PrefixList"]["PrefixListId"]
+        n["prefix_list_narrow"] = pl_narrow
+        n["sg_prefix_list_narrow"] = sg(ec2, vpc_a, "prefix-list-narrow-22", [{
+            "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "PrefixListIds": [{"PrefixListId": pl_narrow}]}])
+        # C13: a profile without a role. C16: the account's own public image.
+        n["instance_empty_profile"] = run(
+            MetadataOptions={"HttpTokens": "required"},
+            IamInstanceProfile={"Arn": profiles["empty"]["arn"]})
+        n["instance_public_image"] = run(ImageId=n["image_public"],
+                                         MetadataOptions={"HttpTokens": "required"})
 
     # --- Volumes and snapshots (C5, C11).
     az = f"{region}a"
@@ -261,6 +311,8 @@ def build_region(kw, region, first, scale, account, profiles):
     vf = [{"Name": "vpc-id", "Values": vpcs}]
     instances = [n["instance_imdsv1"], n["instance_imdsv2_profile"], n["instance_stopped"],
                  n["instance_own_image"]] + filler["instances"]
+    if twins:
+        instances += [n["instance_empty_profile"], n["instance_public_image"]]
     root_volumes = []
     for page in ec2.get_paginator("describe_instances").paginate(InstanceIds=instances):
         for r in page["Reservations"]:
@@ -283,9 +335,17 @@ def build_region(kw, region, first, scale, account, profiles):
         "images": [n["image_public"], n["image_private"]],
         "addresses": [n["address_unused"], n["address_used"]],
         "flow_logs": [n["flow_log"]],
-        "referenced_prefix_lists": [pl_world],
+        "referenced_prefix_lists": [pl_world] + ([n["prefix_list_narrow"]] if twins else []),
     }
     return m
+
+
+def build_bare_region(kw, region):
+    """One instance in the default VPC and nothing else (C15)."""
+    ec2 = client(kw, "ec2", region)
+    iid = ec2.run_instances(ImageId=MISSING_AMI, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                            MetadataOptions={"HttpTokens": "required"})["Instances"][0]["InstanceId"]
+    return {"named": {"instance_only": iid}, "all": {"instances": [iid]}}
 
 
 def main():
@@ -295,6 +355,10 @@ def main():
                     help="comma-separated; the first gets the 'on' account settings")
     ap.add_argument("--scale", type=int, default=0,
                     help="filler resources of each kind per region (SGs, volumes, snapshots, instances)")
+    ap.add_argument("--twins", action="store_true",
+                    help="add the twins only the check tests need (see above)")
+    ap.add_argument("--bare-regions", default="",
+                    help="comma-separated regions that get one instance and nothing else")
     ap.add_argument("--role-arn", help="build in this role's account (sts:AssumeRole)")
     ap.add_argument("--out", help="manifest path (default stdout)")
     a = ap.parse_args()
@@ -302,9 +366,12 @@ def main():
     kw = session(a.endpoint, a.role_arn)
     account = client(kw, "sts").get_caller_identity()["Account"]
     profiles = build_iam(kw)
-    with ThreadPoolExecutor(max_workers=len(regions)) as pool:
-        futures = {r: pool.submit(build_region, kw, r, i == 0, a.scale, account, profiles)
+    bare = [r for r in a.bare_regions.split(",") if r]
+    with ThreadPoolExecutor(max_workers=len(regions) + len(bare)) as pool:
+        futures = {r: pool.submit(build_region, kw, r, i == 0, a.scale, account, profiles,
+                                  a.twins)
                    for i, r in enumerate(regions)}
+        futures.update({r: pool.submit(build_bare_region, kw, r) for r in bare})
         manifest = {"account": account, "instance_profiles": profiles,
                     "regions": {r: f.result() for r, f in futures.items()}}
     text = json.dumps(manifest, indent=1, sort_keys=True)
