@@ -19,16 +19,25 @@
 //! * [`exposure`]: exposure windows per finding from re-check results,
 //!   serializable for the state store.
 //!
-//! The re-describe itself (one resource by id) lives in the collector; the
-//! wiring into `saker detect --posture` joins the stages.
+//! The re-describe itself (one resource by id) lives in the collector.
+//! [`watch`] joins the stages into the engine of `saker detect --posture`:
+//! [`describe`] turns a routed resource into API lookups and patches the
+//! inventory, [`implied`] records the FAILs a request itself proves (fast
+//! reverts), [`aws`] is the live [`describe::Describer`], and [`alert`]
+//! renders a [`PostureChange`] as a Falco-shaped alert for the sinks.
 
+pub mod alert;
+pub mod aws;
 pub mod check_id;
 pub mod debounce;
+pub mod describe;
 pub mod exposure;
+pub mod implied;
 pub mod resource;
 pub mod route;
 mod serde_time;
 mod shape;
+pub mod watch;
 
 pub use check_id::CheckId;
 pub use debounce::{DebounceConfig, Debouncer, Due, ResourceKey};
@@ -39,3 +48,4 @@ pub use resource::{
     AddressRef, GroupRef, LaunchTemplateRef, NetworkInterfaceRef, Resource, Setting,
 };
 pub use route::{is_routed, route, routed_events, try_route, Change, Target, Unrouted};
+pub use watch::{PostureChange, PostureWatch, Transition, WatchConfig, WatchStats};
