@@ -11,7 +11,10 @@
 //! 2. parse + group into events;
 //! 3. the full pipeline (decode, process table, fields, rules) with the
 //!    built-in host rules;
-//! 4. the same with Falco's falco_rules.yaml + incubating + sandbox rules.
+//! 4. the same with Falco's falco_rules.yaml + incubating + sandbox rules;
+//! 5. the netlink path: each record as the kernel's multicast datagram
+//!    (raw, no ENRICHED part), split into messages and turned back into
+//!    lines, then stage 3.
 //!
 //! Memory: the process table holding 10 000 processes (typical name, exe
 //! path, 3 arguments, cwd): resident-set growth, and the bytes counted
@@ -21,7 +24,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use saker_rules::ruleset::{RuleMatching, RulesetOptions};
+use saker_runtime::audit::record::type_number;
 use saker_runtime::audit::{parse_line, GroupOptions, Grouper};
+use saker_runtime::netlink::{audit_line, split_messages, LineKind};
 use saker_runtime::pipeline::{Runtime, RuntimeOptions};
 use saker_runtime::proctable::{ProcInfo, ProcTable};
 use saker_runtime::rulesets::load_runtime_ruleset;
@@ -80,6 +85,25 @@ fn build_input() -> Vec<Vec<u8>> {
         }
     }
     out
+}
+
+/// A log line as the kernel's netlink message: `nlmsghdr` (type = record
+/// type number) + the text after `msg=`, without the ENRICHED part.
+fn to_datagram(line: &[u8]) -> Option<Vec<u8>> {
+    let s = String::from_utf8_lossy(line);
+    let s = s.split('\x1d').next()?;
+    let t = s.find("type=")?;
+    let rest = &s[t + 5..];
+    let (name, rest) = rest.split_once(' ')?;
+    let ty = type_number(name)?;
+    let payload = rest.strip_prefix("msg=")?.as_bytes();
+    let len = (16 + payload.len()) as u32;
+    let mut d = Vec::with_capacity(len as usize);
+    d.extend_from_slice(&len.to_ne_bytes());
+    d.extend_from_slice(&(ty as u16).to_ne_bytes());
+    d.extend_from_slice(&[0; 10]);
+    d.extend_from_slice(payload);
+    Some(d)
 }
 
 fn best<F: FnMut()>(mut f: F) -> Duration {
@@ -179,6 +203,38 @@ fn main() {
         });
         report(name, d, records, bytes);
     }
+
+    // The netlink path: the same records as the kernel multicasts them
+    // (one nlmsghdr datagram each, type number + raw text, no `node=`, no
+    // ENRICHED part), split and turned back into lines, then the pipeline.
+    let datagrams: Vec<Vec<u8>> = input.iter().filter_map(|l| to_datagram(l)).collect();
+    let dbytes: usize = datagrams.iter().map(Vec::len).sum();
+    let loaded = load_runtime_ruleset(true, &[], vec![], &opts).unwrap();
+    let d = best(|| {
+        let mut rt = Runtime::new(&loaded.ruleset, RuntimeOptions::default());
+        let mut alerts = 0u64;
+        let mut cb = |_: &saker_rules::Alert, _: &saker_runtime::event::RuntimeEvent| alerts += 1;
+        let mut line = Vec::new();
+        let mut n = 0;
+        for dg in &datagrams {
+            let mut msgs = Vec::with_capacity(1);
+            split_messages(dg, &mut msgs).unwrap();
+            for m in &msgs {
+                if audit_line(m, &mut line) == LineKind::Record {
+                    n += 1;
+                    rt.feed_line(n, &line, &mut cb);
+                }
+            }
+        }
+        rt.finish(&mut cb);
+        assert_eq!(alerts, 10 * COPIES);
+    });
+    report(
+        "netlink datagrams → lines → pipeline, built-in rules",
+        d,
+        datagrams.len(),
+        dbytes,
+    );
 
     let before = rss();
     let mut t = ProcTable::new(65_536);

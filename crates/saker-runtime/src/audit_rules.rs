@@ -127,9 +127,15 @@ const GROUPS: &[Group] = &[
         key: "bpf",
     },
     Group {
-        syscalls: &["chmod", "fchmod", "fchmodat"],
-        comment: "setuid/setgid bits",
+        syscalls: &["chmod", "fchmod"],
+        comment: "setuid/setgid bits (the mode is a1)",
         filters: &["-F a1&0xc00"],
+        key: "setid",
+    },
+    Group {
+        syscalls: &["fchmodat"],
+        comment: "setuid/setgid bits (fchmodat: the mode is a2)",
+        filters: &["-F a2&0xc00"],
         key: "setid",
     },
 ];
@@ -333,5 +339,21 @@ mod tests {
         assert!(!a.contains("b32"));
         assert!(a.contains("-S clone,clone3 -k saker_fork"));
         assert!(x.contains("-w /etc/shadow -p rwa"));
+    }
+
+    #[test]
+    fn setid_filters_test_the_mode_argument_of_each_syscall() {
+        let n = needs(&["chmod", "fchmod", "fchmodat"]);
+        let x = generate(&n, Arch::X86_64);
+        assert!(
+            x.contains("-S chmod,fchmod -F a1&0xc00 -k saker_setid"),
+            "{x}"
+        );
+        assert!(x.contains("-S fchmodat -F a2&0xc00 -k saker_setid"), "{x}");
+        // aarch64 has fchmod and fchmodat only
+        let a = generate(&n, Arch::Aarch64);
+        assert!(a.contains("-S fchmod -F a1&0xc00"), "{a}");
+        assert!(a.contains("-S fchmodat -F a2&0xc00"), "{a}");
+        assert!(!a.contains("chmod,"), "{a}");
     }
 }

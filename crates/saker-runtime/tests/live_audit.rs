@@ -128,7 +128,17 @@ fn shell_history_deletion_alerts_live_through_netlink() {
     if enabled == "2" {
         return skip("the audit configuration is locked (enabled 2): rules cannot be added");
     }
+    // One live audit test at a time on this machine (other checkouts, CI):
+    // the kernel's rule list is shared. The lock goes with the process.
+    let lock = std::fs::File::create(std::env::temp_dir().join("saker-live-audit.lock"))
+        .expect("lock file");
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).expect("flock");
     let listed = auditctl(&["-l"]).unwrap_or_default();
+    if listed.contains("key=saker_") || listed.contains("-k saker_") {
+        return skip(
+            "saker's audit rules are already loaded on this host (a deployment, or a run killed before it cleaned up: `auditctl -D -k saker_exec` … removes them); not touching them",
+        );
+    }
     if listed.contains("never,task") || listed.contains("task,never") {
         return skip(
             "a `-a never,task` rule is loaded: no syscall is audited (see `saker runtime check`)",
@@ -226,6 +236,7 @@ fn shell_history_deletion_alerts_live_through_netlink() {
         .expect("receive from the audit multicast group");
     }
     drop(restore);
+    drop(lock);
     let Some((after, alert)) = found else {
         panic!(
             "no '{RULE}' alert for {want_file} within 1 s of the deletion ({} records read, {} overruns; summary:\n{})",
