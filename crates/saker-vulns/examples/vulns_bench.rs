@@ -2,8 +2,11 @@
 //! time (the ALAS fixtures, and a synthetic updateinfo the size of the real
 //! AL2023 core feed), and the scan time of a root with many packages.
 //!
-//! `cargo run --release -p saker-vulns --example vulns_bench -- [PACKAGES] [ADVISORIES]`
-//! (defaults 1500 and 3000); run under `/usr/bin/time -v` for peak memory.
+//! It also loads a synthetic osv.dev-style `Debian/all.zip` and scans a
+//! dpkg root against it.
+//!
+//! `cargo run --release -p saker-vulns --example vulns_bench -- [PACKAGES] [ADVISORIES] [OSV_RECORDS]`
+//! (defaults 1500, 3000 and 40000); run under `/usr/bin/time -v` for peak memory.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,10 +18,25 @@ use saker_vulns::inventory::rpm_header::encode_package;
 use saker_vulns::inventory::rpmdb::write_sqlite_rpmdb;
 use saker_vulns::matcher::{match_host, AdvisoryIndex};
 
+/// Current and peak resident memory (Linux `/proc/self/status`), in MB.
+fn mem() -> String {
+    let st = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |k: &str| {
+        st.lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    format!("rss {:.0} MB, peak {:.0} MB", kb("VmRSS:"), kb("VmHWM:"))
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let npkgs: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1500);
     let nadv: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(3000);
+    let nosv: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(40000);
     let tmp = tempfile::tempdir().expect("tempdir");
     let alas = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -106,6 +124,82 @@ fn main() {
             "scan run {run}: {} packages, {} findings; inventory {:.1} ms, advisories loaded {:.1} ms, total {:.1} ms",
             report.summary.packages,
             report.findings.len(),
+            t_inv.as_secs_f64() * 1e3,
+            (t_load - t_inv).as_secs_f64() * 1e3,
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+
+    // 4. A synthetic osv.dev Debian export: `nosv` records, each affecting
+    //    one source package in Debian 11 and 12 (the real Debian export
+    //    holds tens of thousands of DEBIAN-CVE/DSA/DLA records).
+    let zpath = tmp.path().join("Debian-all.zip");
+    {
+        let f = std::fs::File::create(&zpath).expect("create");
+        let mut z = zip::ZipWriter::new(f);
+        for r in 0..nosv {
+            z.start_file(
+                format!("DEBIAN-CVE-2024-{r}.json"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            let src = r % (npkgs * 4);
+            let sev = [
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
+            ][r % 2];
+            write!(z, r#"{{"id":"DEBIAN-CVE-2024-{r}","aliases":["CVE-2024-{r}"],"modified":"2024-05-01T00:00:00Z","published":"2024-04-01T00:00:00Z",
+  "severity":[{{"type":"CVSS_V3","score":"{sev}"}}],
+  "affected":[{{"package":{{"ecosystem":"Debian:11","name":"src{src}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"1.{f}-1+deb11u1"}}]}}]}},
+              {{"package":{{"ecosystem":"Debian:12","name":"src{src}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"1.{f}-1+deb12u1"}}]}}]}}]}}"#,
+                f = r % 40).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let zsize = std::fs::metadata(&zpath).map(|m| m.len()).unwrap_or(0);
+    let t = Instant::now();
+    let (osv, problems) = load_path(&zpath);
+    let parsed = t.elapsed();
+    println!("  after OSV parse: {}", mem());
+    let mut osvdb = Db::open(&tmp.path().join("osv.db")).expect("db");
+    osvdb.replace(&osv, "synthetic").expect("store");
+    println!("  after OSV store: {}", mem());
+    println!(
+        "db build (synthetic OSV Debian zip, {} records, {:.1} MB, {} problems): parse {:.0} ms, total {:.0} ms",
+        osv.len(),
+        zsize as f64 / 1e6,
+        problems.len(),
+        parsed.as_secs_f64() * 1e3,
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    drop(osv);
+
+    // 5. A Debian 12 root with `npkgs` packages (source = src<i>).
+    let deb = tmp.path().join("deb");
+    std::fs::create_dir_all(deb.join("etc")).unwrap();
+    std::fs::create_dir_all(deb.join("var/lib/dpkg")).unwrap();
+    std::fs::write(deb.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n").unwrap();
+    let mut status = String::new();
+    for i in 0..npkgs {
+        status.push_str(&format!(
+            "Package: bin{i}\nStatus: install ok installed\nSource: src{i}\nVersion: 1.{}-1\nArchitecture: amd64\n\n",
+            i % 50
+        ));
+    }
+    std::fs::write(deb.join("var/lib/dpkg/status"), status).unwrap();
+    for run in 0..3 {
+        let t = Instant::now();
+        let inv = scan_root(&deb, false);
+        let t_inv = t.elapsed();
+        let index = AdvisoryIndex::new(osvdb.advisories_for(&["Debian:12".into()]).expect("load"));
+        let t_load = t.elapsed();
+        let report = match_host(&inv, &index);
+        println!("  {}", mem());
+        println!(
+            "debian scan run {run}: {} packages, {} findings against {} advisories; inventory {:.1} ms, advisories loaded {:.1} ms, total {:.1} ms",
+            report.summary.packages,
+            report.findings.len(),
+            index.len(),
             t_inv.as_secs_f64() * 1e3,
             (t_load - t_inv).as_secs_f64() * 1e3,
             t.elapsed().as_secs_f64() * 1e3

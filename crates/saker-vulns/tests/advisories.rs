@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use saker_vulns::advisory::db::{load_path, Db, STALE_AFTER_SECONDS};
+use saker_vulns::advisory::db::{load_osv_zip, load_path, Db, STALE_AFTER_SECONDS};
 use saker_vulns::advisory::updateinfo::{counts, parse_updateinfo, Counts};
 use saker_vulns::advisory::{alas_link, osv, repomd, Severity};
 
@@ -280,4 +280,57 @@ fn osv_records_parse_and_ranges_match() {
     );
     assert_eq!(osv::affected_by(&d.affected[0], "2.36-9+deb12u3"), None);
     assert!(osv::parse_osv("{\"nope\":1}").is_err());
+}
+
+#[test]
+fn osv_zip_entries_stored_deflated_and_corrupt() {
+    use std::io::Write;
+    let rec = |id: &str| {
+        format!(
+            r#"{{"id":"{id}","affected":[{{"package":{{"ecosystem":"RubyGems","name":"rake"}},
+            "ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"13.0.4"}}]}}]}}]}}"#
+        )
+    };
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("A.json", stored).unwrap();
+    w.write_all(rec("OSV-A").as_bytes()).unwrap();
+    w.start_file("B.json", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(rec("OSV-B").as_bytes()).unwrap();
+    w.start_file("C.json", stored).unwrap();
+    w.write_all(rec("OSV-C").as_bytes()).unwrap();
+    let mut bytes = w.finish().unwrap().into_inner();
+    let mut advs = Vec::new();
+    let mut problems = Vec::new();
+    load_osv_zip(
+        bytes.clone(),
+        "x.zip",
+        Some("osv:RubyGems"),
+        &mut advs,
+        &mut problems,
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    let ids: Vec<_> = advs
+        .iter()
+        .map(|a| (a.id.as_str(), a.source.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("OSV-A", "osv:RubyGems"),
+            ("OSV-B", "osv:RubyGems"),
+            ("OSV-C", "osv:RubyGems")
+        ]
+    );
+    // Flip a byte inside C's stored data: its CRC no longer matches.
+    let at = bytes.windows(5).rposition(|w| w == b"OSV-C").unwrap();
+    bytes[at + 4] = b'X';
+    let (mut advs, mut problems) = (Vec::new(), Vec::new());
+    load_osv_zip(bytes, "x.zip", None, &mut advs, &mut problems);
+    assert_eq!(advs.len(), 2);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].location, "x.zip!C.json");
+    assert!(problems[0].message.contains("CRC mismatch"));
 }
