@@ -17,11 +17,13 @@ pub mod pipeline;
 pub mod rule_tests;
 pub mod rulesets;
 pub mod summary;
+pub mod tap;
 pub mod window;
 
-pub use pipeline::{run, DetectOptions, Progress, RunError};
+pub use pipeline::{run, run_tapped, DetectOptions, Progress, RunError};
 pub use rulesets::{
     builtin_tables, load_cloudtrail_ruleset, LoadedRuleset, RuleSources, BUILTIN_RULE_FILES,
 };
 pub use summary::Summary;
+pub use tap::RecordTap;
 pub use window::{parse_time_arg, TimeWindow};

@@ -16,6 +16,7 @@ use saker_rules::output::{Alert, OutputOptions};
 use saker_rules::ruleset::{Match, Ruleset};
 
 use crate::summary::{RuleCount, Summary};
+use crate::tap::RecordTap;
 use crate::window::TimeWindow;
 
 /// What to read and how.
@@ -59,7 +60,12 @@ struct UnitResult {
     summary: Summary,
     /// Alerts and the raw record each came from, in record order.
     alerts: Vec<(Alert, String)>,
+    /// Raw records a [`RecordTap`] selected, in record order.
+    tapped: Vec<String>,
 }
+
+/// The tap's record filter, if any.
+type Select = Option<fn(&str, &str) -> bool>;
 
 /// Evaluate `ruleset` over every unit, delivering alerts to `sink` in input
 /// order, and return the run's [`Summary`].
@@ -80,7 +86,25 @@ pub fn run(
     sink: &mut dyn AlertSink,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary, RunError> {
+    run_tapped(units, ruleset, opts, sink, None, on_progress)
+}
+
+/// [`run`], also handing the records `tap` selects to it (see
+/// [`crate::tap`]). The tap's deferred work is not run here: call
+/// [`RecordTap::tick`] after the run.
+///
+/// # Errors
+/// As [`run`], and a sink failure in the tap.
+pub fn run_tapped(
+    units: &[SourceUnit],
+    ruleset: &Ruleset,
+    opts: &DetectOptions,
+    sink: &mut dyn AlertSink,
+    mut tap: Option<&mut dyn RecordTap>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary, RunError> {
     let start = Instant::now();
+    let select: Select = tap.as_ref().map(|t| t.selects());
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -99,6 +123,11 @@ pub fn run(
         for (alert, raw) in &r.alerts {
             sink.deliver(alert, raw).map_err(RunError::Sink)?;
         }
+        if let Some(tap) = tap.as_mut() {
+            for raw in &r.tapped {
+                tap.record(raw, sink).map_err(RunError::Sink)?;
+            }
+        }
         sink.flush().map_err(RunError::Sink)?;
         total.merge(r.summary);
         progress.units_done += 1;
@@ -112,11 +141,11 @@ pub fn run(
     if threads <= 1 {
         let mut num = 0u64;
         for unit in units {
-            let r = process_unit(unit, ruleset, opts, &mut num);
+            let r = process_unit(unit, ruleset, opts, select, &mut num);
             deliver(r, &mut total)?;
         }
     } else {
-        run_parallel(units, ruleset, opts, threads, &mut |r| {
+        run_parallel(units, ruleset, opts, select, threads, &mut |r| {
             deliver(r, &mut total)
         })?;
     }
@@ -141,6 +170,7 @@ fn run_parallel(
     units: &[SourceUnit],
     ruleset: &Ruleset,
     opts: &DetectOptions,
+    select: Select,
     threads: usize,
     emit: &mut dyn FnMut(UnitResult) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
@@ -170,7 +200,7 @@ fn run_parallel(
                     break;
                 }
                 let mut num = 0;
-                let r = process_unit(&units[i], ruleset, opts, &mut num);
+                let r = process_unit(&units[i], ruleset, opts, select, &mut num);
                 if tx.send((i, r)).is_err() {
                     break;
                 }
@@ -210,6 +240,7 @@ fn process_unit(
     unit: &SourceUnit,
     ruleset: &Ruleset,
     opts: &DetectOptions,
+    select: Select,
     num: &mut u64,
 ) -> UnitResult {
     let name = unit.display_name();
@@ -218,18 +249,27 @@ fn process_unit(
         ..Summary::default()
     };
     let mut alerts = Vec::new();
+    let mut tapped = Vec::new();
 
     if let Some(path) = unit.path() {
         if !opts.file_filter.accepts(&path.to_string_lossy()) {
             summary.units_filtered = 1;
-            return UnitResult { summary, alerts };
+            return UnitResult {
+                summary,
+                alerts,
+                tapped,
+            };
         }
     }
     let bytes = match unit.bytes() {
         Ok(b) => b,
         Err(e) => {
             summary.unit_errors.push(format!("{name}: {e}"));
-            return UnitResult { summary, alerts };
+            return UnitResult {
+                summary,
+                alerts,
+                tapped,
+            };
         }
     };
     summary.units_read = 1;
@@ -263,6 +303,15 @@ fn process_unit(
                 );
                 alerts.push((alert, rec.event.raw().to_string()));
             }
+            if let Some(select) = select {
+                let source = rec.event.string(Key::EventSource, &[]);
+                let name = rec.event.string(Key::EventName, &[]);
+                if let (Some(s), Some(n)) = (source, name) {
+                    if select(&s, &n) {
+                        tapped.push(rec.event.raw().to_string());
+                    }
+                }
+            }
         }
         Item::Skip(skip) => summary
             .skipped
@@ -273,7 +322,11 @@ fn process_unit(
         Item::Insight { .. } => summary.insights += 1,
     });
     summary.bytes_decoded = decoded.decoded_bytes;
-    UnitResult { summary, alerts }
+    UnitResult {
+        summary,
+        alerts,
+        tapped,
+    }
 }
 
 /// The record-level `--since/--until/--account/--region` filters.

@@ -33,8 +33,9 @@ use saker_store::{DedupSink, SharedStore, StoreError, UnitStats};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 
-use crate::pipeline::{run, DetectOptions, Progress, RunError};
+use crate::pipeline::{run_tapped, DetectOptions, Progress, RunError};
 use crate::summary::Summary;
+use crate::tap::RecordTap;
 pub use status::{LiveSource, ProgressEvent, StatusTracker};
 
 /// How a live run reads and acknowledges.
@@ -148,6 +149,7 @@ pub struct Live<'a> {
     started: Instant,
     warn: Box<dyn FnMut(&str) + 'a>,
     on_progress: ProgressFn<'a>,
+    tap: Option<Box<dyn RecordTap + 'a>>,
 }
 
 /// The `on_progress` callback.
@@ -185,7 +187,27 @@ impl<'a> Live<'a> {
             started: Instant::now(),
             warn: Box::new(|m| eprintln!("saker detect: {m}")),
             on_progress: Box::new(|_, _| {}),
+            tap: None,
         })
+    }
+
+    /// Hand the records `tap` selects to it (see [`crate::tap`]); its
+    /// deferred work runs after each batch and each poll, and at the end
+    /// of [`run_sqs`](Self::run_sqs) / [`run_s3`](Self::run_s3). Its
+    /// alerts go through the de-duplicating sink.
+    pub fn set_tap(&mut self, tap: Box<dyn RecordTap + 'a>) {
+        self.tap = Some(tap);
+    }
+
+    /// Run the tap's deferred work (all of it when `end`).
+    ///
+    /// # Errors
+    /// [`LiveError::Sink`].
+    pub fn tick_tap(&mut self, end: bool) -> Result<(), LiveError> {
+        if let Some(tap) = self.tap.as_mut() {
+            tap.tick(&mut self.sink, end).map_err(LiveError::Sink)?;
+        }
+        Ok(())
     }
 
     /// Where warnings go (default: stderr, prefixed `saker detect: `).
@@ -269,11 +291,16 @@ impl<'a> Live<'a> {
         let mut failure: Option<LiveError> = None;
         let before = self.progress;
         let on_progress = &mut self.on_progress;
-        let result = run(
+        let tap: Option<&mut dyn RecordTap> = match self.tap.as_mut() {
+            Some(t) => Some(t.as_mut()),
+            None => None,
+        };
+        let result = run_tapped(
             units,
             self.ruleset,
             &self.opts.detect,
             &mut self.sink,
+            tap,
             &mut |p: &Progress| {
                 let stats = UnitStats {
                     records: p.records - last.records,

@@ -54,6 +54,7 @@ impl Live<'_> {
                     self.read_scope(&client, scope, &limits)?;
                 }
             }
+            self.tick_tap(false)?;
             self.flush_sinks()?;
             self.report(ProgressEvent::Poll);
             let Some(pause) = self.opts.follow else { break };
@@ -66,6 +67,8 @@ impl Live<'_> {
                 break;
             }
         }
+        self.tick_tap(true)?;
+        self.flush_sinks()?;
         Ok(())
     }
 

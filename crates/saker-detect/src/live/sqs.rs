@@ -66,6 +66,7 @@ impl Live<'_> {
                 }
             };
             if messages.is_empty() {
+                self.tick_tap(false)?;
                 self.flush_sinks()?;
                 self.report(ProgressEvent::Poll);
                 if self.opts.until_empty {
@@ -74,7 +75,10 @@ impl Live<'_> {
                 continue;
             }
             self.handle_messages(&sqs, queue_url, messages)?;
+            self.tick_tap(false)?;
         }
+        self.tick_tap(true)?;
+        self.flush_sinks()?;
         Ok(())
     }
 

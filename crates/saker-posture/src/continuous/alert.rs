@@ -109,16 +109,11 @@ impl PostureChange {
         let place = format!("account {} region {}", f.account_id, f.region);
         let message = match self.transition {
             Transition::Failed => format!(
-                "{resource} ({place}) now FAILS {} [{}]: {}; changed by {}{}",
+                "{resource} ({place}) now FAILS {} [{}]: {}; changed by {}",
                 f.check_id,
                 short_id(&f.check_id),
                 f.detail,
                 who(self.opened_by.as_ref()),
-                if self.implied {
-                    " (implied by the request)"
-                } else {
-                    ""
-                }
             ),
             Transition::Resolved => {
                 let closed = self.closed_at.unwrap_or(self.opened_at);

@@ -76,6 +76,7 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
         inputs: vec![out.join("AWSLogs").display().to_string()],
         live: Default::default(),
         sinks: Default::default(),
+        posture: Default::default(),
         rules: vec![overrides],
         no_default_rules: false,
         output: args.output,

@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use saker_alerts::StreamFormat;
 use saker_cloudtrail::s3key::FileFilter;
 use saker_detect::{
-    load_cloudtrail_ruleset, parse_time_arg, run, DetectOptions, Progress, RuleSources, RunError,
-    TimeWindow,
+    load_cloudtrail_ruleset, parse_time_arg, run_tapped, DetectOptions, Progress, RecordTap,
+    RuleSources, RunError, TimeWindow,
 };
 use saker_ingest::expand_inputs;
 use saker_rules::output::{JsonOptions, OutputOptions};
@@ -55,6 +55,9 @@ pub struct DetectArgs {
 
     #[command(flatten)]
     pub sinks: super::sinks::SinkArgs,
+
+    #[command(flatten)]
+    pub posture: super::detect_posture::PostureArgs,
 
     /// Add a Falco rules file or directory (repeatable; loaded after the
     /// built-in rules, so it may override their lists and macros).
@@ -207,10 +210,14 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
         AlertFormat::Json => StreamFormat::Json(JsonOptions::default()),
     };
     if args.live.sqs.is_some() || args.inputs.iter().any(|i| i.starts_with("s3://")) {
-        let summary = match super::detect_live::run_live(&args, &loaded.ruleset, opts, format) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+        let (summary, posture) =
+            match super::detect_live::run_live(&args, &loaded.ruleset, opts, format) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+        if let (Some(p), false) = (&posture, args.quiet) {
+            super::detect_posture::print_summary(p);
+        }
         return finish(&args, &loaded, enabled, &summary);
     }
 
@@ -231,6 +238,23 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
         }
     };
 
+    // --posture on files: the tracker persists only with --state.
+    let store = match &args.live.state {
+        Some(spec) if args.posture.posture => match saker_store::open_store(spec) {
+            Ok(s) => Some(std::sync::Arc::new(std::sync::Mutex::new(s))),
+            Err(e) => {
+                eprintln!("saker detect: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+    let posture = match super::detect_posture::start_for(&args, store) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut tap = posture.clone().map(super::detect_posture::Tap);
+
     let bar = progress_bar(units.len() as u64, args.quiet);
     let mut on_progress = |p: &Progress| {
         if let Some(bar) = &bar {
@@ -238,7 +262,18 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
             bar.set_message(format!("{} records, {} alerts", p.records, p.alerts));
         }
     };
-    let result = run(&units, &loaded.ruleset, &opts, &mut sink, &mut on_progress);
+    let result = run_tapped(
+        &units,
+        &loaded.ruleset,
+        &opts,
+        &mut sink,
+        tap.as_mut().map(|t| t as &mut dyn RecordTap),
+        &mut on_progress,
+    )
+    .and_then(|s| match tap.as_mut() {
+        Some(t) => t.tick(&mut sink, true).map(|()| s).map_err(RunError::Sink),
+        None => Ok(s),
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -268,6 +303,9 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
     summary
         .unit_errors
         .extend(input_errors.iter().map(|e| e.to_string()));
+    if let (Some(p), false) = (&posture, args.quiet) {
+        super::detect_posture::print_summary(p);
+    }
     let code = finish(&args, &loaded, enabled, &summary);
     if input_errors.is_empty() {
         code

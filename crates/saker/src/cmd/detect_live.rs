@@ -108,7 +108,7 @@ pub fn run_live(
     ruleset: &Ruleset,
     detect: DetectOptions,
     format: StreamFormat,
-) -> Result<Summary, ExitCode> {
+) -> Result<(Summary, Option<super::detect_posture::Shared>), ExitCode> {
     let live = &args.live;
     let mut urls = Vec::new();
     for input in &args.inputs {
@@ -139,6 +139,9 @@ pub fn run_live(
         }
     };
     let store: SharedStore = Arc::new(Mutex::new(store));
+    // The exposure tracker persists only in a store that outlives the run.
+    let posture_store = live.state.is_some().then(|| store.clone());
+    let posture = super::detect_posture::start_for(args, posture_store)?;
 
     let region = live.aws_region.clone().or_else(|| {
         // Without any configured region, the queue's own region.
@@ -187,6 +190,9 @@ pub fn run_live(
             return Err(ExitCode::from(2));
         }
     };
+    if let Some(p) = &posture {
+        run.set_tap(Box::new(super::detect_posture::Tap(p.clone())));
+    }
     run.stop_on_signals();
     let source = if live.sqs.is_some() {
         LiveSource::Sqs
@@ -250,7 +256,7 @@ pub fn run_live(
     if suppressed > 0 && !args.quiet {
         eprintln!("state: {suppressed} alert(s) already delivered earlier, not repeated");
     }
-    Ok(summary)
+    Ok((summary, posture))
 }
 
 /// How often the terminal status is redrawn while units complete.

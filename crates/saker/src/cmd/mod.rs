@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod detect;
 pub mod detect_live;
+pub mod detect_posture;
 pub mod posture;
 pub mod rules;
 pub mod runtime;
