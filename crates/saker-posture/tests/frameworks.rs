@@ -3,14 +3,19 @@
 //! user files are validated with file:line errors, and evaluation gives
 //! the documented statuses and score.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use saker_posture::checks::all_checks;
+use chrono::{DateTime, Utc};
+use saker_posture::checks::{all_checks, check_by_id, run_checks};
 use saker_posture::finding::{Finding, Mute, Severity, Status};
 use saker_posture::framework::{
     annotate, builtin, evaluate, resolve, Framework, RequirementStatus,
 };
+use saker_posture::inventory::{
+    AccountInventory, Inventory, IpPermission, IpRange, Ipv6Range, RegionInventory, SecurityGroup,
+};
+use saker_posture::Params;
 
 /// The sixteen core checks, C1…C16 (reference §6).
 const CHECKS: &[&str] = &[
@@ -49,11 +54,12 @@ fn get<'a>(fws: &'a [Framework], id: &str) -> &'a Framework {
         .unwrap_or_else(|| panic!("no framework {id}"))
 }
 
-/// The requirement ids of `fw` that name `check`.
+/// The requirement ids of `fw` that name `check` (as written: `CHECK` or
+/// `CHECK:FAMILY`).
 fn reqs_of(fw: &Framework, check: &str) -> Vec<String> {
     fw.requirements
         .iter()
-        .filter(|r| r.checks.iter().any(|c| c == check))
+        .filter(|r| r.checks.iter().any(|c| c.text() == check))
         .map(|r| r.id.clone())
         .collect()
 }
@@ -109,12 +115,9 @@ fn cis_numbering_is_pinned_per_version() {
     );
     // (check, v3.0, v4.0.1, v5.0.0) — reference §2
     let table: &[Pinned] = &[
-        (
-            "ec2_sg_open_admin_ports",
-            &["5.2", "5.3"],
-            &["5.3", "5.4"],
-            &["5.3", "5.4"],
-        ),
+        ("ec2_sg_open_admin_ports", &[], &[], &[]),
+        ("ec2_sg_open_admin_ports:ipv4", &["5.2"], &["5.3"], &["5.3"]),
+        ("ec2_sg_open_admin_ports:ipv6", &["5.3"], &["5.4"], &["5.4"]),
         ("ec2_nacl_open_admin_ports", &["5.1"], &["5.2"], &["5.2"]),
         ("ec2_sg_default_restricts_all", &["5.4"], &["5.5"], &["5.5"]),
         (
@@ -195,7 +198,8 @@ fn fsbp_maps_ec2_controls_with_security_hub_severities() {
     ];
     for (id, check, sev) in expect {
         let r = control(id).unwrap_or_else(|| panic!("{id}"));
-        assert_eq!(r.checks, [*check], "{id}");
+        let names: Vec<String> = r.checks.iter().map(|c| c.text()).collect();
+        assert_eq!(names, [*check], "{id}");
         assert_eq!(r.severity, Some(*sev), "{id}");
     }
     // Not in FSBP (PCI / CIS standards only).
@@ -216,7 +220,7 @@ fn the_example_company_framework_covers_every_check() {
     let named: HashSet<&str> = fw
         .requirements
         .iter()
-        .flat_map(|r| r.checks.iter().map(String::as_str))
+        .flat_map(|r| r.checks.iter().map(|c| c.check_id.as_str()))
         .collect();
     assert_eq!(named, CHECKS.iter().copied().collect());
 }
@@ -258,6 +262,42 @@ requirements:
     );
     assert!(
         lines[3].starts_with("mine.yaml:14:") && lines[3].contains("listed twice"),
+        "{e}"
+    );
+
+    let e = Framework::from_yaml(
+        "\
+id: q
+name: Q
+version: '1'
+requirements:
+  - id: A
+    title: a
+    checks:
+      - ec2_sg_open_admin_ports:ipv5
+      - 'ec2_eip_unused:ipv4'
+  - id: B
+    title: b
+    checks: [\"ec2_sg_open_admin_ports:ipv4\", ec2_sg_open_admin_ports]
+",
+        "q.yaml",
+        CHECKS,
+    )
+    .unwrap_err();
+    let lines: Vec<String> = e.to_string().lines().map(String::from).collect();
+    assert_eq!(lines.len(), 3, "{e}");
+    assert!(
+        lines[0].starts_with("q.yaml:8:")
+            && lines[0].contains("unknown address family \"ipv5\": expected ipv4 or ipv6"),
+        "{e}"
+    );
+    assert!(
+        lines[1].starts_with("q.yaml:9:")
+            && lines[1].contains("check \"ec2_eip_unused\" takes no qualifier"),
+        "{e}"
+    );
+    assert!(
+        lines[2].starts_with("q.yaml:12:") && lines[2].contains("listed twice"),
         "{e}"
     );
 
@@ -402,4 +442,164 @@ requirements:
     assert_eq!(sg["cis-aws-5.0"], ["5.3", "5.4"]);
     assert!(!sg.contains_key("aws-fsbp"), "no FSBP control claims C1");
     assert_eq!(findings[5].requirements["aws-fsbp"], ["EC2.7"]);
+}
+
+// ---- address-family qualifiers on real C1 findings --------------------------
+
+fn admin_rule(port: i32, v4: &[&str], v6: &[&str]) -> IpPermission {
+    IpPermission {
+        ip_protocol: "tcp".into(),
+        from_port: Some(port),
+        to_port: Some(port),
+        ip_ranges: v4
+            .iter()
+            .map(|c| IpRange {
+                cidr_ip: (*c).into(),
+            })
+            .collect(),
+        ipv6_ranges: v6
+            .iter()
+            .map(|c| Ipv6Range {
+                cidr_ipv6: (*c).into(),
+            })
+            .collect(),
+        prefix_list_ids: vec![],
+        user_id_group_pairs: vec![],
+    }
+}
+
+/// The findings of the real C1 check on a region holding one group with
+/// `rules`.
+fn c1_findings(rules: Vec<IpPermission>) -> Vec<Finding> {
+    let mut region = RegionInventory::new("eu-west-1");
+    region.security_groups = Some(vec![SecurityGroup {
+        group_id: "sg-0123456789abcdef0".into(),
+        group_name: "web".into(),
+        vpc_id: Some("vpc-1".into()),
+        owner_id: Some("111122223333".into()),
+        ip_permissions: rules,
+        ip_permissions_egress: vec![],
+        tags: vec![],
+    }]);
+    region.managed_prefix_lists = Some(vec![]);
+    let mut inv = Inventory::new("2026-11-29T12:00:00Z");
+    inv.accounts.push(AccountInventory {
+        account_id: "111122223333".into(),
+        partition: "aws".into(),
+        role_arn: None,
+        all_regions: None,
+        instance_profiles: None,
+        regions: vec![region],
+        errors: BTreeMap::new(),
+    });
+    let now: DateTime<Utc> = "2026-11-29T12:00:00Z".parse().unwrap();
+    let c1 = check_by_id("ec2_sg_open_admin_ports").unwrap();
+    run_checks(&[c1], &inv, &Params::default(), now)
+}
+
+/// (status of the IPv4 requirement, status of the IPv6 requirement,
+/// requirement ids annotated on the finding) in `framework`.
+fn sg_requirements(
+    framework: &str,
+    v4: &str,
+    v6: &str,
+    findings: &mut [Finding],
+) -> (RequirementStatus, RequirementStatus, Vec<String>) {
+    let fws = builtins();
+    let fw = get(&fws, framework);
+    let run: HashSet<&str> = CHECKS.iter().copied().collect();
+    let result = evaluate(fw, findings, &run);
+    let status = |id: &str| {
+        result
+            .requirements
+            .iter()
+            .find(|r| r.requirement.id == id)
+            .unwrap()
+            .status
+    };
+    let (a, b) = (status(v4), status(v6));
+    annotate(findings, &fws);
+    let ids = findings[0]
+        .requirements
+        .get(framework)
+        .cloned()
+        .unwrap_or_default();
+    (a, b, ids)
+}
+
+#[test]
+fn a_group_open_only_on_ipv4_fails_the_ipv4_requirement_and_passes_the_ipv6_one() {
+    use RequirementStatus::{Fail, Pass};
+    let mut f = c1_findings(vec![admin_rule(22, &["0.0.0.0/0"], &["2001:db8::/32"])]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].status, Status::Fail);
+    assert_eq!(
+        f[0].evidence["OpenAddressFamilies"],
+        serde_json::json!(["ipv4"])
+    );
+    assert_eq!(
+        sg_requirements("cis-aws-5.0", "5.3", "5.4", &mut f),
+        (Fail, Pass, vec!["5.3".to_string()])
+    );
+    let mut f = c1_findings(vec![admin_rule(22, &["0.0.0.0/0"], &[])]);
+    assert_eq!(
+        sg_requirements("cis-aws-3.0", "5.2", "5.3", &mut f),
+        (Fail, Pass, vec!["5.2".to_string()])
+    );
+}
+
+#[test]
+fn a_group_open_only_on_ipv6_fails_the_ipv6_requirement_and_passes_the_ipv4_one() {
+    use RequirementStatus::{Fail, Pass};
+    let mut f = c1_findings(vec![admin_rule(3389, &["203.0.113.0/24"], &["::/0"])]);
+    assert_eq!(
+        f[0].evidence["OpenAddressFamilies"],
+        serde_json::json!(["ipv6"])
+    );
+    assert_eq!(
+        sg_requirements("cis-aws-5.0", "5.3", "5.4", &mut f),
+        (Pass, Fail, vec!["5.4".to_string()])
+    );
+    let mut f = c1_findings(vec![admin_rule(3389, &[], &["::/0"])]);
+    assert_eq!(
+        sg_requirements("cis-aws-4.0", "5.3", "5.4", &mut f),
+        (Pass, Fail, vec!["5.4".to_string()])
+    );
+}
+
+#[test]
+fn a_group_open_on_both_families_fails_both_and_a_closed_one_passes_both() {
+    use RequirementStatus::{Fail, Pass};
+    let mut f = c1_findings(vec![
+        admin_rule(22, &["0.0.0.0/0"], &[]),
+        admin_rule(3389, &[], &["::/0"]),
+    ]);
+    assert_eq!(
+        f[0].evidence["OpenAddressFamilies"],
+        serde_json::json!(["ipv4", "ipv6"])
+    );
+    let both = vec!["5.3".to_string(), "5.4".to_string()];
+    assert_eq!(
+        sg_requirements("cis-aws-5.0", "5.3", "5.4", &mut f),
+        (Fail, Fail, both.clone())
+    );
+    let mut f = c1_findings(vec![admin_rule(22, &["198.51.100.7/32"], &[])]);
+    assert_eq!(f[0].status, Status::Pass);
+    assert!(!f[0].evidence.contains_key("OpenAddressFamilies"));
+    assert_eq!(
+        sg_requirements("cis-aws-5.0", "5.3", "5.4", &mut f),
+        (Pass, Pass, both)
+    );
+}
+
+#[test]
+fn a_saved_failure_without_families_fails_both_requirements() {
+    // Findings written before C1 recorded OpenAddressFamilies (or edited by
+    // hand) say nothing about the family: never read as closed.
+    use RequirementStatus::Fail;
+    let mut f = vec![finding("ec2_sg_open_admin_ports", "sg-1", Status::Fail)];
+    assert_eq!(
+        sg_requirements("cis-aws-5.0", "5.3", "5.4", &mut f),
+        (Fail, Fail, vec!["5.3".to_string(), "5.4".to_string()])
+    );
 }

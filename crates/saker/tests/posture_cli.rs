@@ -268,13 +268,18 @@ fn json_lines_carry_status_requirements_and_mutes() {
     );
     assert_eq!(open["account_id"], ACCOUNT);
     assert_eq!(open["resource_type"], "AwsEc2SecurityGroup");
+    // Open to 0.0.0.0/0 only: the IPv4 requirement, not the ::/0 one.
+    assert_eq!(
+        open["evidence"]["OpenAddressFamilies"],
+        serde_json::json!(["ipv4"])
+    );
     assert_eq!(
         open["requirements"]["cis-aws-3.0"],
-        serde_json::json!(["5.2", "5.3"])
+        serde_json::json!(["5.2"])
     );
     assert_eq!(
         open["requirements"]["cis-aws-5.0"],
-        serde_json::json!(["5.3", "5.4"])
+        serde_json::json!(["5.3"])
     );
     let evil = by_resource(&lines, "ec2_sg_open_admin_ports", EVIL);
     assert_eq!(evil["status"], "FAIL");

@@ -58,15 +58,42 @@ static C3: CheckMeta = CheckMeta {
     needs: &["DescribeSecurityGroups"],
 };
 
+/// Evidence key of a failing C1 finding: the address families whose whole
+/// space reaches an admin port, as [`family_key`]s in family order —
+/// `["ipv4"]`, `["ipv6"]` or `["ipv4", "ipv6"]`. Absent on PASS and
+/// NOT_EVALUATED findings (and on findings saved before saker recorded it).
+/// A framework requirement qualified by family (`ec2_sg_open_admin_ports:ipv4`,
+/// see [`crate::framework::CheckRef`]) counts a failing finding only when its
+/// family is listed here; CIS AWS 5.3 (0.0.0.0/0) and 5.4 (::/0) in v4.0/v5.0
+/// (5.2 and 5.3 in v3.0) are such a pair.
+pub const OPEN_ADDRESS_FAMILIES: &str = "OpenAddressFamilies";
+
+/// `ipv4` or `ipv6`: a family as written in [`OPEN_ADDRESS_FAMILIES`] and
+/// in framework qualifiers.
+pub fn family_key(family: Family) -> &'static str {
+    match family {
+        Family::V4 => "ipv4",
+        Family::V6 => "ipv6",
+    }
+}
+
+/// The family named by a [`family_key`] (exact, lowercase); `None` for
+/// anything else.
+pub fn parse_family_key(key: &str) -> Option<Family> {
+    [Family::V4, Family::V6]
+        .into_iter()
+        .find(|f| family_key(*f) == key)
+}
+
 /// The API name under which prefix-list collection failures are recorded.
 const PREFIX_LIST_API: &str = "GetManagedPrefixListEntries";
 
 /// One way a security group lets the whole internet reach an admin port.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Exposure {
     port: u16,
     proto: &'static str,
-    family: &'static str,
+    family: Family,
     /// The rules and sources that together cover the family's whole space.
     via: Vec<String>,
 }
@@ -156,7 +183,7 @@ fn evaluate(sg: &SecurityGroup, ports: &[u16], lists: Option<&[ManagedPrefixList
                     exposures.push(Exposure {
                         port,
                         proto: proto.name(),
-                        family: family.name(),
+                        family,
                         via,
                     });
                 }
@@ -187,6 +214,15 @@ fn describe_exposures(exposures: &[Exposure]) -> String {
         .map(|(via, ports)| format!("{} from {}", ports.join(", "), list_some(via, 4)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The [`family_key`]s of the families among `exposures`, in family order.
+fn open_families(exposures: &[Exposure]) -> Vec<&'static str> {
+    [Family::V4, Family::V6]
+        .into_iter()
+        .filter(|f| exposures.iter().any(|e| e.family == *f))
+        .map(family_key)
+        .collect()
 }
 
 /// The prefix lists a group's ingress rules reference, resolved, as
@@ -230,14 +266,18 @@ impl Check for SgOpenAdminPorts {
         let ports = &ctx.params.admin_ports;
         let port_text = list_some(&ports.iter().map(u16::to_string).collect::<Vec<_>>(), 8);
         for sg in groups {
+            let mut families = None;
             let (status, detail) = match evaluate(sg, ports, lists) {
-                Verdict::Open(exps) => (
-                    Status::Fail,
-                    format!(
-                        "admin ports open to the internet: {}",
-                        describe_exposures(&exps)
-                    ),
-                ),
+                Verdict::Open(exps) => {
+                    families = Some(open_families(&exps));
+                    (
+                        Status::Fail,
+                        format!(
+                            "admin ports open to the internet: {}",
+                            describe_exposures(&exps)
+                        ),
+                    )
+                }
                 Verdict::Closed => (
                     Status::Pass,
                     format!("no ingress rule opens ports {port_text} to 0.0.0.0/0 or ::/0"),
@@ -260,6 +300,10 @@ impl Check for SgOpenAdminPorts {
                     ("IpPermissions", ev(&sg.ip_permissions)),
                 ],
             );
+            if let Some(families) = families {
+                f.evidence
+                    .insert(OPEN_ADDRESS_FAMILIES.into(), json!(families));
+            }
             let resolved = referenced_lists(sg, lists);
             if !resolved.is_empty() {
                 f.evidence
@@ -407,12 +451,13 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (22, "tcp", "IPv4"),
-                (22, "udp", "IPv4"),
-                (3389, "tcp", "IPv4"),
-                (3389, "udp", "IPv4")
+                (22, "tcp", Family::V4),
+                (22, "udp", Family::V4),
+                (3389, "tcp", Family::V4),
+                (3389, "udp", Family::V4)
             ]
         );
+        assert_eq!(open_families(&e), ["ipv4"]);
     }
 
     #[test]
@@ -423,7 +468,23 @@ mod tests {
             None,
         ));
         assert_eq!(e.len(), 1);
-        assert_eq!((e[0].port, e[0].family), (3389, "IPv6"));
+        assert_eq!((e[0].port, e[0].family), (3389, Family::V6));
+        assert_eq!(open_families(&e), ["ipv6"]);
+    }
+
+    #[test]
+    fn both_families_open_on_different_ports_are_both_recorded() {
+        let e = open(evaluate(
+            &sg(vec![
+                v6(perm("tcp", Some((22, 22))), &["::/0"]),
+                v4(perm("tcp", Some((3389, 3389))), &["0.0.0.0/0"]),
+            ]),
+            ADMIN,
+            None,
+        ));
+        assert_eq!(open_families(&e), ["ipv4", "ipv6"]);
+        assert_eq!(parse_family_key("ipv6"), Some(Family::V6));
+        assert_eq!(parse_family_key("IPv6"), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Framework evaluation: requirement statuses and the score, from findings.
 //!
-//! Per requirement, over the findings of its checks:
+//! Per requirement, over the findings of its checks (a FAIL of a check
+//! named `CHECK:FAMILY` counts as PASS when the finding is not open on that
+//! family: [`super::CheckRef::status_of`]):
 //! * `MANUAL` — the requirement names no check (not covered by saker).
 //! * `FAIL` — at least one unmuted finding is FAIL.
 //! * `NOT_EVALUATED` — none failed, but an unmuted finding is
@@ -139,7 +141,7 @@ fn evaluate_requirement<'a>(
         checks_not_run: req
             .checks
             .iter()
-            .map(String::as_str)
+            .map(|c| c.check_id.as_str())
             .filter(|c| !checks_run.contains(c))
             .collect(),
     };
@@ -147,12 +149,15 @@ fn evaluate_requirement<'a>(
         return r;
     }
     let mut failing: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
-    for f in findings.iter().filter(|f| req.checks.contains(&f.check_id)) {
+    for (f, check) in findings
+        .iter()
+        .filter_map(|f| req.checks.iter().find(|c| c.names(f)).map(|c| (f, c)))
+    {
         if f.muted.is_some() {
             r.muted += 1;
             continue;
         }
-        match f.status {
+        match check.status_of(f) {
             Status::Pass => r.passed += 1,
             Status::Fail => {
                 r.failed += 1;
@@ -176,14 +181,20 @@ fn evaluate_requirement<'a>(
 
 /// Fill [`Finding::requirements`]: for each framework, the ids of the
 /// requirements that name the finding's check (frameworks without one are
-/// left out of the map).
+/// left out of the map). A FAIL finding is not listed under a requirement
+/// it does not fail: one naming `CHECK:FAMILY` when the finding is open
+/// only on the other family.
 pub fn annotate(findings: &mut [Finding], frameworks: &[Framework]) {
     for f in findings.iter_mut() {
         for fw in frameworks {
             let ids: Vec<String> = fw
                 .requirements
                 .iter()
-                .filter(|r| r.checks.contains(&f.check_id))
+                .filter(|r| {
+                    r.checks.iter().any(|c| {
+                        c.names(f) && (f.status != Status::Fail || c.status_of(f) == Status::Fail)
+                    })
+                })
                 .map(|r| r.id.clone())
                 .collect();
             if !ids.is_empty() {

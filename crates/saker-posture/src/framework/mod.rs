@@ -20,15 +20,20 @@
 //!     profile: Level 1           # optional (CIS profile)
 //!     severity: High             # optional (Security Hub severity)
 //!     automated: true            # optional (the benchmark's assessment status)
-//!     checks: [ec2_sg_open_admin_ports]   # [] = not covered: MANUAL
+//!     checks: ["ec2_sg_open_admin_ports:ipv4"]   # [] = not covered: MANUAL
 //!     note: …                    # optional
 //! ```
 //!
-//! Loading validates: unknown keys, unknown check ids, duplicate
-//! requirement ids and a check listed twice are errors naming the file and
-//! line. Evaluation is in [`evaluate`].
+//! A `checks:` entry is a check id, or `CHECK:ipv4` / `CHECK:ipv6` for a
+//! check that records the address families it found open (see
+//! [`check_ref`]): the requirement then fails only on that family.
+//!
+//! Loading validates: unknown keys, unknown check ids, bad qualifiers,
+//! duplicate requirement ids and a check listed twice are errors naming the
+//! file and line. Evaluation is in [`evaluate`].
 
 pub mod builtin;
+pub mod check_ref;
 pub mod error;
 pub mod evaluate;
 
@@ -38,6 +43,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+pub use check_ref::CheckRef;
 pub use error::{DataFileError, Problem};
 pub use evaluate::{
     annotate, evaluate, FrameworkResult, RequirementResult, RequirementStatus, Score,
@@ -74,8 +80,9 @@ pub struct Requirement {
     pub severity: Option<Severity>,
     /// The framework's assessment status (CIS Automated/Manual), when given.
     pub automated: Option<bool>,
-    /// saker check ids; empty = not covered by saker (reported MANUAL).
-    pub checks: Vec<String>,
+    /// The checks that decide it, each at most once, optionally qualified
+    /// by address family; empty = not covered by saker (reported MANUAL).
+    pub checks: Vec<CheckRef>,
     pub note: Option<String>,
     /// Line of the requirement in its file.
     pub line: u64,
@@ -94,8 +101,10 @@ impl Framework {
     ///
     /// # Errors
     /// YAML syntax, unknown or missing keys, empty requirement list,
-    /// duplicate requirement ids, unknown check ids, a check listed twice in
-    /// one requirement, an unknown severity: every problem, with its line.
+    /// duplicate requirement ids, unknown check ids, a bad `:ipv4`/`:ipv6`
+    /// qualifier ([`CheckRef::parse`]), a check listed twice in one
+    /// requirement (qualified or not), an unknown severity: every problem,
+    /// with its line.
     pub fn from_yaml(
         text: &str,
         origin: &str,
@@ -144,28 +153,26 @@ impl Framework {
                     ),
                 );
             }
-            let mut checks: Vec<String> = Vec::with_capacity(r.checks.len());
+            let mut checks: Vec<CheckRef> = Vec::with_capacity(r.checks.len());
             for c in &r.checks {
-                if !known_checks.contains(&c.value.as_str()) {
-                    at(
-                        c,
-                        format!(
-                            "requirement {:?}: unknown check id {:?} (known: {})",
-                            r.id.value,
-                            c.value,
-                            known_checks.join(", ")
-                        ),
-                    );
-                } else if checks.contains(&c.value) {
-                    at(
-                        c,
-                        format!(
-                            "requirement {:?}: check {:?} listed twice",
-                            r.id.value, c.value
-                        ),
-                    );
-                } else {
-                    checks.push(c.value.clone());
+                match CheckRef::parse(&c.value, known_checks) {
+                    Err(e) => at(c, format!("requirement {:?}: {e}", r.id.value)),
+                    Ok(parsed) => {
+                        if let Some(prev) = checks.iter().find(|p| p.check_id == parsed.check_id) {
+                            at(
+                                c,
+                                format!(
+                                    "requirement {:?}: check {:?} listed twice (as {:?} and {:?})",
+                                    r.id.value,
+                                    parsed.check_id,
+                                    prev.text(),
+                                    c.value
+                                ),
+                            );
+                        } else {
+                            checks.push(parsed);
+                        }
+                    }
                 }
             }
             let severity = match &r.severity {
