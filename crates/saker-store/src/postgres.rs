@@ -15,6 +15,8 @@
 //! * Follow positions compare with `COLLATE "C"`: byte order of the UTF-8
 //!   text, the order of S3 listings (a locale collation would sort `_`
 //!   and `-` differently and move a position backwards).
+//! * `synchronous_commit` is off for saker's sessions (see [`connect`]'s
+//!   notes; `options=-c%20synchronous_commit%3Don` keeps the server's).
 //! * A connection lost between calls (server restart, idle timeout in a
 //!   proxy) is re-opened on the next call, and the call is retried once:
 //!   every statement here is idempotent.
@@ -105,6 +107,28 @@ fn pg_error(url: &str, source: postgres::Error) -> StoreError {
     }
 }
 
+/// Connect, and turn `synchronous_commit` off for the session unless the
+/// URL's `options` set it.
+///
+/// Off, a commit returns before its WAL record is flushed to disk: a crash
+/// *of the database server* (not of saker) may forget the last commits made
+/// in the last fraction of a second (3 × `wal_writer_delay`), never corrupts
+/// anything, and forgetting means only re-reading a unit or repeating an
+/// alert — the trade-off of the SQLite store's `synchronous=NORMAL`. It
+/// saves one disk flush per call, which dominates the cost per alert on a
+/// server with real disks (docs/BENCHMARKS.md). `options=-c
+/// synchronous_commit=on` in the URL keeps the server's setting.
+fn connect(config: &Config) -> Result<Client, postgres::Error> {
+    let mut client = config.connect(NoTls)?;
+    let set_by_url = config
+        .get_options()
+        .is_some_and(|o| o.contains("synchronous_commit"));
+    if !set_by_url {
+        client.batch_execute("SET synchronous_commit = off")?;
+    }
+    Ok(client)
+}
+
 /// A [`StateStore`] in a PostgreSQL database.
 pub struct PostgresStore {
     client: Client,
@@ -134,9 +158,7 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("saker");
         }
-        let client = config
-            .connect(NoTls)
-            .map_err(|source| pg_error(&shown, source))?;
+        let client = connect(&config).map_err(|source| pg_error(&shown, source))?;
         let mut store = PostgresStore {
             client,
             config,
@@ -169,6 +191,18 @@ impl PostgresStore {
         })
     }
 
+    /// The value of a run-time parameter in this store's session
+    /// (`current_setting(name)`), for diagnostics: e.g. `synchronous_commit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Postgres`], also for an unknown parameter.
+    pub fn session_setting(&mut self, name: &str) -> Result<String, StoreError> {
+        self.with_retry(|c| {
+            c.query_one("SELECT current_setting($1)", &[&name])
+                .map(|r| r.get(0))
+        })
+    }
+
     fn err(&self, source: postgres::Error) -> StoreError {
         pg_error(&self.shown, source)
     }
@@ -192,7 +226,7 @@ impl PostgresStore {
     }
 
     fn reconnect(&mut self) -> Result<(), StoreError> {
-        self.client = self.config.connect(NoTls).map_err(|e| self.err(e))?;
+        self.client = connect(&self.config).map_err(|e| self.err(e))?;
         Ok(())
     }
 

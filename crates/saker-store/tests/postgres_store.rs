@@ -301,6 +301,25 @@ fn workers_starting_at_once_migrate_once_and_share_everything() {
 }
 
 #[test]
+fn commits_skip_the_wal_flush_unless_the_url_says_otherwise() {
+    let Some(base) = server() else { return };
+    let url = fresh_url(&base, "sync");
+    let mut store = PostgresStore::open(&url).unwrap();
+    assert_eq!(store.session_setting("synchronous_commit").unwrap(), "off");
+    store
+        .mark_processed(&UnitId::new("u", ""), UnitStats::default())
+        .unwrap();
+    let kept = url.replace(
+        "search_path%3D",
+        "synchronous_commit%3Don%20-c%20search_path%3D",
+    );
+    let mut store = PostgresStore::open(&kept).unwrap();
+    assert_eq!(store.session_setting("synchronous_commit").unwrap(), "on");
+    assert!(store.is_processed(&UnitId::new("u", "")).unwrap());
+    assert!(store.session_setting("no_such_setting").is_err());
+}
+
+#[test]
 fn a_lost_connection_is_reopened() {
     let Some(base) = server() else { return };
     let url = fresh_url(&base, "reconnect") + "&application_name=saker-reconnect-test";
@@ -322,6 +341,7 @@ fn a_lost_connection_is_reopened() {
         s.is_processed(&unit).unwrap(),
         "answered after reconnecting"
     );
+    assert_eq!(s.session_setting("synchronous_commit").unwrap(), "off");
     s.mark_alert_delivered(&key("e")).unwrap();
     assert!(s.alert_delivered(&key("e")).unwrap());
 }
