@@ -495,11 +495,38 @@ fn every_check_fails_the_violators_and_passes_the_twins() {
             &role,
             "--out",
             &inventory_s,
+            "--verbose",
         ],
         &regions,
     );
     let out = saker(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // --verbose lists the requests per API; the inventory keeps the same
+    // counts, and they add up to the total the collector prints.
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&inventory).unwrap()).unwrap();
+    let per_api = saved["api_calls"].as_object().expect("api_calls saved");
+    let total: u64 = per_api
+        .values()
+        .map(|c| c["requests"].as_u64().unwrap())
+        .sum();
+    assert!(
+        stderr.contains(&format!(": {total} API request(s)")),
+        "{stderr}"
+    );
+    assert!(
+        per_api["ec2:DescribeSecurityGroups"]["requests"].as_u64() >= Some(regions.len() as u64)
+    );
+    for (api, c) in per_api {
+        let row: Vec<String> = stderr
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(api.as_str()))
+            .unwrap_or_else(|| panic!("no row for {api}: {stderr}"))
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        assert_eq!(row[1], c["requests"].to_string(), "{api}: {stderr}");
+    }
     let zero_days = rules_file(
         dir.path(),
         "stopped.yaml",

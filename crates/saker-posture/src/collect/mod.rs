@@ -130,7 +130,8 @@ pub enum CollectSetupError {
 #[derive(Debug, Clone)]
 pub struct Collection {
     pub inventory: Inventory,
-    /// HTTP requests by API (`ec2:DescribeInstances`), retries included.
+    /// HTTP requests by API (`ec2:DescribeInstances`), retries included;
+    /// also saved in [`Inventory::api_calls`].
     pub api_calls: BTreeMap<String, ApiCounts>,
     /// Wall time of the collection.
     pub elapsed: Duration,
@@ -288,9 +289,11 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectSetupEr
     accounts.sort_by_key(|(i, _)| *i);
     let mut inventory = Inventory::new(collected_at);
     inventory.accounts = accounts.into_iter().map(|(_, a)| a).collect();
+    let api_calls = run.stats.snapshot();
+    inventory.api_calls = Some(api_calls.clone());
     Ok(Collection {
         inventory,
-        api_calls: run.stats.snapshot(),
+        api_calls,
         elapsed: started.elapsed(),
     })
 }

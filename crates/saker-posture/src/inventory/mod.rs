@@ -36,6 +36,13 @@ pub struct Inventory {
     #[serde(default)]
     pub collector: String,
     pub accounts: Vec<AccountInventory>,
+    /// HTTP requests the collection made, by API (`ec2:DescribeInstances`,
+    /// `sts:AssumeRole`), retries and pages included; `None` when not
+    /// recorded (inventories written before saker recorded it, or built by
+    /// hand). Optional and informational: no version bump, and readers
+    /// that predate it ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_calls: Option<BTreeMap<String, crate::ec2api::ApiCounts>>,
 }
 
 /// Everything collected in one account.
@@ -210,6 +217,7 @@ impl Inventory {
             collected_at: collected_at.into(),
             collector: format!("saker {}", env!("CARGO_PKG_VERSION")),
             accounts: Vec::new(),
+            api_calls: None,
         }
     }
 
