@@ -11,7 +11,7 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -27,17 +27,41 @@ pub struct Moto {
     _child: Option<ChildGuard>,
 }
 
-pub struct ChildGuard(Child);
+/// A moto server this test process started. Dropping it kills the server;
+/// but the one in [`moto`]'s static is never dropped, so the server also
+/// watches its stdin, a pipe whose only writer is `lifeline`: when the test
+/// process ends, however it ends (normal exit, panic, SIGKILL), the kernel
+/// closes the pipe, the server reads EOF and exits. No orphan is left.
+pub struct ChildGuard {
+    child: Child,
+    /// Never written; held open for the life of the test process.
+    lifeline: Option<ChildStdin>,
+}
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        drop(self.lifeline.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-/// One server per test binary (started lazily, stopped at exit by the
-/// guard living in the static).
+/// Runs `moto_plus.py PORT` (argv[1], argv[2]) in this interpreter, with a
+/// daemon thread that ends the whole process (server threads included) at
+/// EOF on stdin, i.e. when the parent that holds the pipe is gone.
+const EXIT_WITH_PARENT: &str = "\
+import os, runpy, sys, threading
+def _watch():
+    sys.stdin.buffer.read()
+    os._exit(0)
+threading.Thread(target=_watch, daemon=True).start()
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+";
+
+/// One server per test binary, started lazily. The static is never
+/// dropped: the server exits with the test process through its stdin
+/// lifeline ([`ChildGuard`]).
 pub fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     MOTO.get_or_init(start_moto).as_ref()
@@ -70,15 +94,20 @@ pub fn start_moto() -> Option<Moto> {
         return None;
     }
     let port = free_port();
-    let child = Command::new("python3")
+    let mut child = Command::new("python3")
+        .args(["-c", EXIT_WITH_PARENT])
         .arg(script)
         .arg(port.to_string())
         .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start moto");
-    let guard = ChildGuard(child);
+    let guard = ChildGuard {
+        lifeline: child.stdin.take(),
+        child,
+    };
     // Readiness wait (not a timing assertion): moto imports take a moment.
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
