@@ -11,6 +11,7 @@
 #   BENCH_RUNS       repetitions of each end-to-end run (default 2; best is kept)
 #   CARGO_TARGET_DIR as usual (default /root/.cache/saker/target)
 #   BENCH_NO_BUILD=1 use the release binaries already built
+#   BENCH_PARTS      "e2e store" (default): end-to-end runs, store cost per object
 #
 # Starts its own moto (../shared/tools/moto_plus.py, free port) and a
 # throwaway PostgreSQL with fsync on (.ci/postgres.sh; root, Debian's
@@ -131,16 +132,23 @@ run_once() {
     if [ "$mode" = sqs ]; then
         queue=$(aws fill "bench-q-$n" bench)
         t0=$(now)
+        local pids=()
         for i in $(seq 1 "$workers"); do
-            "$BIN/saker" "${common[@]}" --sqs "$queue" --until-empty --sqs-wait 1 \
+            timeout 900 "$BIN/saker" "${common[@]}" --sqs "$queue" --until-empty --sqs-wait 1 \
                 >/dev/null 2>"$WORK/err-$i" &
+            pids+=("$!")
         done
-        wait
+        wait "${pids[@]}"  # not moto, also a child of this shell
     else
         t0=$(now)
-        "$BIN/saker" "${common[@]}" s3://bench >/dev/null 2>"$WORK/err-1"
+        timeout 900 "$BIN/saker" "${common[@]}" s3://bench >/dev/null 2>"$WORK/err-1"
     fi
     T=$(echo "$(now) - $t0" | bc -l)
+    if ! kill -0 "$moto_pid" 2>/dev/null; then
+        echo "moto stopped during a $mode run; its log:" >&2
+        tail -n 20 "$WORK/moto.log" >&2
+        exit 1
+    fi
 }
 
 # Best wall seconds over BENCH_RUNS, in $BEST.
@@ -156,6 +164,7 @@ best() {
 # Records in the corpus (each object is read once, so each run evaluates all).
 records=$(find "$CORPUS" -name '*.json.gz' -print0 | xargs -0 zcat | grep -o '"eventID"' | wc -l)
 
+if [[ " ${BENCH_PARTS:-e2e store} " == *" e2e "* ]]; then
 echo "== end to end ($objects objects, $records records, best of $BENCH_RUNS)" >&2
 echo
 echo "| source | workers | --state | wall s | objects/s | records/s |"
@@ -168,6 +177,9 @@ for spec in "s3 1 memory" "s3 1 sqlite" "s3 1 postgres" "sqs 1 sqlite" "sqs 3 sq
         "$(echo "$objects / $BEST" | bc -l)" "$(echo "$records / $BEST" | bc -l)"
 done
 
+fi
+
+if [[ " ${BENCH_PARTS:-e2e store} " == *" store "* ]]; then
 echo
 echo "== state store per object (store_bench: 2000 objects, 2 alerts each)" >&2
 echo "| --state | µs per object | is_processed | 2 alerts (check + commit each) | mark_processed | bytes stored per object |"
@@ -177,11 +189,12 @@ for store in sqlite postgres; do
     line=$("$BIN/examples/store_bench" "$STATE" 2000 2)
     v() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
     if [ "$store" = sqlite ]; then
-        sqlite_bytes=$(cat "$STATE" "$STATE-wal" 2>/dev/null | wc -c)
+        sqlite_bytes=$(stat -c %s "$STATE")
         bytes=$((sqlite_bytes / 2000))
     else
-        bytes=$(psql "$PG" -At -c "SELECT sum(pg_total_relation_size(c.oid)) / 2000 FROM pg_class c
+        bytes=$(psql "$PG" -At -c "SELECT (sum(pg_total_relation_size(c.oid)) / 2000)::bigint FROM pg_class c
             JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'bench_$n' AND c.relkind = 'r'")
     fi
     echo "| $store | $(v per_object_us) | $(v is_processed_us) | $(v alerts_us) | $(v mark_processed_us) | $bytes |"
 done
+fi
