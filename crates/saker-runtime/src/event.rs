@@ -34,7 +34,10 @@ use crate::syscall_fields::{event_param_type, SyscallFieldTable};
 /// How many ancestors an event carries (`proc.aname[N]`, N ≤ this).
 pub const MAX_ANCESTORS: usize = 16;
 
-/// uid → name, from ENRICHED records or the host's `/etc/passwd`.
+/// uid → name for records without ENRICHED names: this host's
+/// `/etc/passwd` for live sources, empty for a log read after the fact
+/// (a copied log's uids belong to the machine that wrote it). A uid with
+/// no name from either renders as its number (`1000`).
 pub type UserNames = HashMap<u32, String>;
 
 /// Read `/etc/passwd`-format text into uid → name.
@@ -548,7 +551,7 @@ impl RuntimeEvent {
         let uname = |u: Option<u32>, enriched: &Option<String>| {
             enriched
                 .clone()
-                .or_else(|| u.and_then(|u| users.get(&u).cloned()))
+                .or_else(|| u.map(|u| users.get(&u).cloned().unwrap_or_else(|| u.to_string())))
         };
         RuntimeEvent {
             user_name: uname(sc.proc.uid, &sc.proc.user_name),

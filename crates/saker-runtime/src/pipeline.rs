@@ -31,13 +31,18 @@ pub const MAX_REPORTED: usize = 20;
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeOptions {
     pub group: GroupOptions,
-    /// `evt.hostname` when records carry no `node=`, and the alert's host.
+    /// `output.hostname`: `evt.hostname` and the alert's `hostname` when
+    /// records carry no `node=` (the records' `node=` wins). This host's
+    /// name for live sources; `<NA>` for a log read after the fact.
     pub output: OutputOptions,
-    /// uid → name for raw (non-ENRICHED) records.
+    /// uid → name for records without ENRICHED names (see [`UserNames`]:
+    /// this host's `/etc/passwd` only for live sources; unknown uids
+    /// render as numbers).
     pub users: UserNames,
     /// Process-table capacity (0: the default, 65,536).
     pub max_processes: usize,
-    /// This host's EC2 instance id ([`crate::instance::discover`]): added
+    /// The EC2 instance id ([`crate::instance::discover`] for live
+    /// sources, only an explicit `--instance-id` for a log file): added
     /// to every alert as the output field `ec2.instance_id` and appended to
     /// its text as ` instance_id=<id>` (as Falco's `append_output` adds
     /// fixed fields). `None`: alerts carry no instance id.
@@ -249,6 +254,8 @@ impl<'r> Runtime<'r> {
         self.ruleset.evaluate_cached(&cache, &mut self.matches);
         for m in &self.matches {
             let mut alert = self.ruleset.alert(m, &cache, &self.opts.output);
+            // the records' `node=` names the host that wrote them
+            alert.hostname.clone_from(&rev.hostname);
             if let Some(id) = &self.opts.instance_id {
                 add_instance_id(&mut alert, id);
             }

@@ -25,7 +25,12 @@ fn text_alerts_and_summary() {
     let (code, out, err) = saker(&["runtime", "--audit-log", LAB]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 10, "{out}");
-    assert!(out.lines().all(|l| l.contains("host=lab-host")));
+    // a log read after the fact: the lab log has no `node=`, so the host is
+    // unknown (FALCO_HOSTNAME names the analysing host, not the writer);
+    // user names come from its ENRICHED fields, not this host's passwd
+    assert!(out.lines().all(|l| l.contains("host=<NA>")), "{out}");
+    assert!(!out.contains("instance_id="), "{out}");
+    assert!(out.contains("loginuser=ec2-user"), "{out}");
     assert!(out.contains("Warning Shell history deleted or renamed"));
     // control characters of the python command line are escaped
     assert!(!out.contains('\n') || out.lines().all(|l| !l.contains('\u{1b}')));
@@ -50,7 +55,8 @@ fn json_alerts_filters_and_exit_codes() {
         first["output_fields"]["fd.name"],
         "/tmp/audit-lab/home/.bash_history"
     );
-    assert_eq!(first["hostname"], "lab-host");
+    assert_eq!(first["hostname"], "<NA>");
+    assert!(first["output_fields"].get("ec2.instance_id").is_none());
 
     let (code, out, _) = saker(&[
         "runtime",
@@ -65,6 +71,30 @@ fn json_alerts_filters_and_exit_codes() {
     assert_eq!(code, 1);
     let (code, out, _) = saker(&["runtime", "--audit-log", LAB, "-q", "-D", "Shell History*"]);
     assert_eq!((code, out.lines().count()), (0, 6));
+}
+
+#[test]
+fn local_host_and_explicit_instance_id() {
+    // --local-host: the file was written here; this host's name applies
+    let (code, out, err) = saker(&["runtime", "--audit-log", LAB, "--local-host", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 10, "{out}");
+    assert!(out.lines().all(|l| l.contains("host=lab-host")), "{out}");
+    // an explicit --instance-id is used for a file, nothing is discovered
+    let (code, out, err) = saker(&[
+        "runtime",
+        "--audit-log",
+        LAB,
+        "--instance-id",
+        "i-0123456789abcdef0",
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .all(|l| l.ends_with(" instance_id=i-0123456789abcdef0") && l.contains("host=<NA>")),
+        "{out}"
+    );
 }
 
 #[test]

@@ -88,10 +88,18 @@ pub struct RuntimeArgs {
     #[arg(long)]
     pub netlink: bool,
 
-    /// This host's EC2 instance id for alerts (default: found from the
-    /// Nitro board asset tag or IMDSv2 on EC2; none elsewhere).
+    /// The EC2 instance id alerts carry (default for live sources and
+    /// --local-host: found from the Nitro board asset tag or IMDSv2 on EC2;
+    /// none elsewhere and none for a plain --audit-log file).
     #[arg(long, value_name = "ID")]
     pub instance_id: Option<String>,
+
+    /// Treat a plain --audit-log file as written by this host: names of
+    /// raw uids from this host's /etc/passwd, this host's name where
+    /// records carry no `node=`, its instance id (implied by --follow,
+    /// --stdin and --netlink).
+    #[arg(long)]
+    pub local_host: bool,
 
     #[command(flatten)]
     pub rule_args: RuleArgs,
@@ -216,6 +224,41 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Who and where for a run. `local`: the records come from this host (a
+/// live source or --local-host): raw uids are named from /etc/passwd, the
+/// host is this one (`FALCO_HOSTNAME` or gethostname) and the instance id
+/// is discovered. Otherwise (a log read after the fact, maybe copied from
+/// another machine): only ENRICHED names (else numeric uids), the records'
+/// `node=` (else `<NA>`), and only an explicit instance id.
+fn identity(local: bool, explicit_id: Option<&str>) -> RuntimeOptions {
+    if !local {
+        return RuntimeOptions {
+            output: OutputOptions {
+                hostname: "<NA>".to_string(),
+                time_format_iso_8601: false,
+            },
+            instance_id: explicit_id.map(str::to_string),
+            ..RuntimeOptions::default()
+        };
+    }
+    let users = std::fs::read_to_string("/etc/passwd")
+        .map(|t| parse_passwd(&t))
+        .unwrap_or_default();
+    let (instance_id, imds_error) = discover(explicit_id);
+    if let Some(e) = imds_error {
+        eprintln!("saker runtime: warning: no instance id from the instance metadata service ({e}); give --instance-id");
+    }
+    RuntimeOptions {
+        output: OutputOptions {
+            hostname: hostname(),
+            time_format_iso_8601: false,
+        },
+        users,
+        instance_id: instance_id.map(|(id, _)| id),
+        ..RuntimeOptions::default()
+    }
+}
+
 fn run_events(args: RuntimeArgs) -> ExitCode {
     if args.audit_log.is_none() && !args.stdin && !args.netlink {
         eprintln!(
@@ -244,22 +287,8 @@ fn run_events(args: RuntimeArgs) -> ExitCode {
     if enabled == 0 {
         eprintln!("saker runtime: warning: no syscall rule is enabled");
     }
-    let users = std::fs::read_to_string("/etc/passwd")
-        .map(|t| parse_passwd(&t))
-        .unwrap_or_default();
-    let (instance_id, imds_error) = discover(args.instance_id.as_deref());
-    if let Some(e) = imds_error {
-        eprintln!("saker runtime: warning: no instance id from the instance metadata service ({e}); give --instance-id");
-    }
-    let opts = RuntimeOptions {
-        output: OutputOptions {
-            hostname: hostname(),
-            time_format_iso_8601: false,
-        },
-        users,
-        instance_id: instance_id.map(|(id, _)| id),
-        ..RuntimeOptions::default()
-    };
+    let live = args.follow || args.stdin || args.netlink;
+    let opts = identity(live || args.local_host, args.instance_id.as_deref());
     let mut rt = Runtime::new(&loaded.ruleset, opts);
     if args.seed_proc {
         let n = rt.table_mut().seed_from_proc();
@@ -272,7 +301,6 @@ fn run_events(args: RuntimeArgs) -> ExitCode {
         AlertFormat::Json => StreamFormat::Json(JsonOptions::default()),
     };
     let mut sink = StreamSink::new(io::BufWriter::new(io::stdout()), format);
-    let live = args.follow || args.stdin || args.netlink;
     let sink_error: RefCell<Option<io::Error>> = RefCell::new(None);
     let mut on_alert = |a: &Alert, _e: &RuntimeEvent| {
         if sink_error.borrow().is_some() {
