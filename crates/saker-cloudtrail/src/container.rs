@@ -33,14 +33,38 @@ use crate::rawjson::{self, skip_value, skip_ws, ScanError};
 use crate::record::{CloudTrailEvent, Key, RecordError};
 use crate::skip::{Location, Skip, SkipReason};
 
+/// Default [`DecodeOptions::max_decompressed_bytes`]: 1 GiB.
+///
+/// CloudTrail delivers one S3 object per ~5 minutes per region and account;
+/// real delivery files decode to a few hundred KB up to a few hundred MB at
+/// most (the largest public sets, flaws.cloud, are ~100 k-event chunks well
+/// under that). 1 GiB leaves ample headroom for busy accounts while a
+/// gzip bomb (deflate expands up to ~1032×: a 4 MB object can decode to
+/// 4 GB) can cost at most this much memory per worker.
+pub const DEFAULT_MAX_DECODED_BYTES: u64 = 1 << 30;
+
+/// Default [`DecodeOptions::max_record_bytes`]: 16 MiB.
+///
+/// Real CloudTrail records are a few KB (the largest in the shared real
+/// corpus is ~5.4 KB; EventBridge caps a whole event at 256 KB), though
+/// services with large `requestParameters`/`responseElements` produce
+/// records in the hundreds of KB. 16 MiB is far above any real record and
+/// bounds the cost of one record (parse, alert line) under attacker input.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
+
 /// Decoding limits and choices.
 #[derive(Debug, Clone)]
 pub struct DecodeOptions {
-    /// Largest decompressed size accepted for one input (bytes); the rest
-    /// is reported as [`SkipReason::TooLarge`]. Default 4 GiB.
+    /// Largest decoded (decompressed) size accepted for one input unit
+    /// (file, S3 object, SQS-notified object), in bytes. Inflation stops at
+    /// the cap, so memory stays bounded; records wholly inside the first
+    /// `max_decompressed_bytes` are still evaluated and the rest of the
+    /// unit is reported once as [`SkipReason::TooLarge`]
+    /// (`decoded size over LIMIT`). Default [`DEFAULT_MAX_DECODED_BYTES`].
     pub max_decompressed_bytes: u64,
     /// Largest single record evaluated (bytes); larger ones are reported
-    /// as [`SkipReason::RecordTooLarge`]. Default 256 MiB.
+    /// as [`SkipReason::RecordTooLarge`] with their file and record index,
+    /// and not evaluated. Default [`DEFAULT_MAX_RECORD_BYTES`].
     pub max_record_bytes: usize,
     /// Yield Insights records as [`Item::Record`] instead of
     /// [`Item::Insight`]. Default false (Falco skips them).
@@ -50,11 +74,22 @@ pub struct DecodeOptions {
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
-            max_decompressed_bytes: 4 << 30,
-            max_record_bytes: 256 << 20,
+            max_decompressed_bytes: DEFAULT_MAX_DECODED_BYTES,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             evaluate_insights: false,
         }
     }
+}
+
+/// `n` bytes for messages: `512 MiB`, `1 GiB`, `1000 bytes`, exact when
+/// a whole number of KiB/MiB/GiB.
+pub fn format_byte_limit(n: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
 }
 
 /// A decoded record with its position in the input.
@@ -135,7 +170,7 @@ where
                 ),
                 InflateError::TooLarge(n) => (
                     SkipReason::TooLarge,
-                    format!("decompressed size exceeds {n} bytes"),
+                    format!("decoded size over {}", format_byte_limit(*n)),
                 ),
             };
             tail_skip = Some(Skip {
@@ -157,7 +192,10 @@ where
                 offset: opts.max_decompressed_bytes,
             },
             reason: SkipReason::TooLarge,
-            detail: format!("input exceeds {} bytes", opts.max_decompressed_bytes),
+            detail: format!(
+                "decoded size over {}",
+                format_byte_limit(opts.max_decompressed_bytes)
+            ),
         });
         &bytes[..opts.max_decompressed_bytes as usize]
     } else {
@@ -355,8 +393,8 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                         pos,
                         SkipReason::RecordTooLarge,
                         format!(
-                            "record of {len} bytes exceeds the {} byte limit",
-                            self.opts.max_record_bytes
+                            "record of {len} bytes over the record size limit {}",
+                            format_byte_limit(self.opts.max_record_bytes as u64)
                         ),
                     ),
                     (r, _) => self.emit(r, index, pos),
@@ -595,9 +633,9 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                 offset,
                 SkipReason::RecordTooLarge,
                 format!(
-                    "record of {} bytes exceeds the {} byte limit",
+                    "record of {} bytes over the record size limit {}",
                     e - s,
-                    self.opts.max_record_bytes
+                    format_byte_limit(self.opts.max_record_bytes as u64)
                 ),
             );
             return;

@@ -32,6 +32,11 @@ pub enum InflateError {
 
 /// Inflate a gzip buffer (one or more members), producing at most `limit`
 /// bytes.
+///
+/// Memory is bounded by the cap, not by the data: inflation stops as soon
+/// as `limit` bytes are produced (a gzip bomb is never inflated in full)
+/// and the output buffer never grows beyond `limit + 1` bytes. Output past
+/// the cap is reported as [`InflateError::TooLarge`]`(limit)`.
 pub fn inflate(bytes: &[u8], limit: u64) -> Inflated {
     if let Some(data) = inflate_single_member(bytes, limit) {
         return Inflated { data, error: None };
@@ -82,7 +87,16 @@ fn inflate_stream(bytes: &[u8], limit: u64) -> Inflated {
     loop {
         match dec.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => data.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                // Grow by doubling, but never past the cap (+1 to detect
+                // overflow), so a bomb costs at most `limit + 1` bytes.
+                if data.len() + n > data.capacity() {
+                    let cap = limit.saturating_add(1).min(usize::MAX as u64) as usize;
+                    let want = data.capacity().saturating_mul(2).max(64 * 1024).min(cap);
+                    data.reserve_exact(want.max(data.len() + n) - data.len());
+                }
+                data.extend_from_slice(&buf[..n]);
+            }
             Err(e) => {
                 error = Some(InflateError::Corrupt(e.to_string()));
                 break;
@@ -138,5 +152,17 @@ mod tests {
         let r = inflate(&z, 1000);
         assert_eq!(r.data.len(), 1000);
         assert_eq!(r.error, Some(InflateError::TooLarge(1000)));
+    }
+
+    #[test]
+    fn bomb_stops_at_the_cap() {
+        // 64 MiB of zeros is ~64 KiB compressed; a 1 MiB cap must stop
+        // inflation there, with a buffer no larger than the cap + 1.
+        let z = gz(&vec![0u8; 64 << 20]);
+        assert!(z.len() < 128 << 10);
+        let r = inflate(&z, 1 << 20);
+        assert_eq!(r.data.len(), 1 << 20);
+        assert!(r.data.capacity() <= (1 << 20) + 1);
+        assert_eq!(r.error, Some(InflateError::TooLarge(1 << 20)));
     }
 }

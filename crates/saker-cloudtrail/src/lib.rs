@@ -34,7 +34,10 @@ pub mod record;
 pub mod s3key;
 mod skip;
 
-pub use container::{decode, DecodeOptions, DecodeSummary, Item, Record};
+pub use container::{
+    decode, format_byte_limit, DecodeOptions, DecodeSummary, Item, Record,
+    DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_RECORD_BYTES,
+};
 pub use fields::CloudTrailFields;
 pub use record::{CloudTrailEvent, RecordError};
 pub use skip::{Location, Skip, SkipReason};

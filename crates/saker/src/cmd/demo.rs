@@ -92,6 +92,8 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
         enable_tags: vec![],
         threads: 0,
         include_insights: false,
+        max_decoded_size: saker_cloudtrail::DEFAULT_MAX_DECODED_BYTES,
+        max_record_size: saker_cloudtrail::DEFAULT_MAX_RECORD_BYTES as u64,
         quiet: false,
     })
 }

@@ -118,6 +118,20 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
+    /// Largest decoded (decompressed) size of one input file or S3 object,
+    /// e.g. `512M`, `2G` (K/M/G/T are powers of 1024; plain number: bytes).
+    /// Inflation stops there; the rest of the input is skipped and counted
+    /// as `decoded size over LIMIT`. Default 1G (a gzip bomb guard; real
+    /// CloudTrail delivery files decode to a few hundred MB at most).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1G")]
+    pub max_decoded_size: u64,
+
+    /// Largest single record evaluated, e.g. `16M` (same units as
+    /// `--max-decoded-size`); larger records are skipped and counted with
+    /// their file and record index. Default 16M (real records are KBs).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16M")]
+    pub max_record_size: u64,
+
     /// Evaluate CloudTrail Insights records too (skipped and counted by default).
     #[arg(long)]
     pub include_insights: bool,
@@ -125,6 +139,33 @@ pub struct DetectArgs {
     /// Do not print the closing summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// Parse a byte size: a whole number with an optional binary suffix
+/// `K`, `M`, `G`, `T` (also `KB`/`KiB`, …; powers of 1024), e.g. `512M`,
+/// `2G`, `1048576`. Zero and overflow are errors.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid size '{s}' (expected e.g. 512M, 2G)"))?;
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("invalid size unit in '{s}' (use K, M, G or T)")),
+    };
+    let v = n
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("size '{s}' is too large"))?;
+    if v == 0 {
+        return Err(format!("size '{s}' must be greater than 0"));
+    }
+    Ok(v)
 }
 
 /// Run `saker detect`.
@@ -197,7 +238,8 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
         regions: args.region.clone(),
         decode: saker_cloudtrail::DecodeOptions {
             evaluate_insights: args.include_insights,
-            ..Default::default()
+            max_decompressed_bytes: args.max_decoded_size,
+            max_record_bytes: usize::try_from(args.max_record_size).unwrap_or(usize::MAX),
         },
         output: OutputOptions {
             hostname: hostname(),
