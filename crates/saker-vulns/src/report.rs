@@ -245,15 +245,25 @@ pub fn to_sarif(reports: &[HostReport]) -> Value {
     })
 }
 
+/// Percent-encodes one purl component (namespace, name, version or qualifier
+/// value) per the package-url spec: every UTF-8 byte outside `A-Z a-z 0-9 . - _ ~`
+/// and `:` becomes `%XX` (upper-case hex), so control characters, spaces,
+/// `/ @ ? # % + &` and non-ASCII text never appear raw in a purl.
+pub fn purl_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The package URL of a package (`pkg:rpm/amzn/bash@5.2-1?arch=x86_64`).
 pub fn purl(p: &crate::inventory::Package, os_id: &str) -> String {
-    let enc = |s: &str| {
-        s.replace('%', "%25")
-            .replace('@', "%40")
-            .replace('?', "%3F")
-            .replace('#', "%23")
-            .replace(' ', "%20")
-    };
+    let enc = purl_encode;
     match p.kind {
         PackageKind::Rpm | PackageKind::Deb => {
             let t = if p.kind == PackageKind::Rpm {
@@ -270,7 +280,7 @@ pub fn purl(p: &crate::inventory::Package, os_id: &str) -> String {
                 q.push(format!("arch={}", enc(a)));
             }
             if let Some(e) = epoch {
-                q.push(format!("epoch={e}"));
+                q.push(format!("epoch={}", enc(&e)));
             }
             let q = if q.is_empty() {
                 String::new()

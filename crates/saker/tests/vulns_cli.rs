@@ -428,8 +428,14 @@ fn vulns_reports_what_it_could_not_evaluate() {
     let (code, out, err) = saker(&["vulns", "scan", "--db", db, root.to_str().unwrap()], None);
     assert_eq!(code, 0, "{err}");
     for want in [
-        "not evaluated: /var/lib/rpm/Packages: unknown rpmdb format",
-        "not evaluated: /var/lib/dpkg/status:5: stanza without Version",
+        &format!(
+            "not evaluated: {}: unknown rpmdb format",
+            root.join("var/lib/rpm/Packages").display()
+        ),
+        &format!(
+            "not evaluated: {}:5: stanza without Version",
+            root.join("var/lib/dpkg/status").display()
+        ),
         "OS debian 12 not covered by the advisory database: 1 OS packages not evaluated",
         "no OSV Maven advisories in the database: 1 Maven packages not evaluated",
         "0 findings",
@@ -437,4 +443,105 @@ fn vulns_reports_what_it_could_not_evaluate() {
     ] {
         assert!(out.contains(want), "{want}: {out}");
     }
+
+    // A fleet with a root whose only package database is corrupt and a root
+    // that does not exist: both named, the readable root still reported,
+    // and the run fails (2) even though --fail-on low found nothing.
+    let bad = tmp.path().join("root2");
+    std::fs::create_dir_all(bad.join("var/lib/rpm")).unwrap();
+    std::fs::create_dir_all(bad.join("etc")).unwrap();
+    std::fs::write(bad.join("etc/os-release"), "ID=amzn\nVERSION_ID=\"2023\"\n").unwrap();
+    std::fs::write(bad.join("var/lib/rpm/Packages"), vec![0xa7; 8192]).unwrap();
+    let missing = tmp.path().join("nonexistent");
+    let (code, out, err) = saker(
+        &[
+            "vulns",
+            "scan",
+            "--db",
+            db,
+            "--fail-on",
+            "low",
+            root.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(out.contains("OS debian 12 not covered"), "{out}");
+    let bad_db = bad.join("var/lib/rpm/Packages").display().to_string();
+    assert!(
+        out.contains(&format!("not evaluated: {bad_db}: unknown rpmdb format")),
+        "{out}"
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.contains(&format!(
+            "{}: no readable package database: {bad_db}",
+            bad.display()
+        ))),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("saker vulns: {}:", missing.display()))),
+        "{err}"
+    );
+    assert!(err.contains("2 of 3 inputs not evaluated"), "{err}");
+    // The corrupt root alone fails a CI gate too.
+    let (code, _, err) = saker(
+        &[
+            "vulns",
+            "scan",
+            "--db",
+            db,
+            "--fail-on",
+            "low",
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    // A bad --fail-on value lists the valid ones.
+    let (code, _, err) = saker(
+        &[
+            "vulns",
+            "scan",
+            "--db",
+            db,
+            "--fail-on",
+            "error",
+            root.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown --fail-on severity \"error\" (critical, high, medium, low, unknown)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn vulns_cyclonedx_purls_are_percent_encoded() {
+    let (code, out, err) = saker(
+        &["vulns", "scan", "--output", "cyclonedx", "-"],
+        Some("\u{0}\u{1}\u{2} a b\nlibc6 2.36-9+deb12u4 amd64\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let purls: Vec<&str> = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purl"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        purls,
+        [
+            "pkg:deb/unknown/%00%01%02@a?arch=b",
+            "pkg:deb/unknown/libc6@2.36-9%2Bdeb12u4?arch=amd64"
+        ]
+    );
 }

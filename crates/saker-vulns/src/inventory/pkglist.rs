@@ -163,11 +163,19 @@ pub fn host_from_list(text: &str, display: &str) -> super::root::HostInventory {
         ),
     };
     let mut inv = inv;
+    let no_package_db = (inv.packages.is_empty() && !inv.problems.is_empty()).then(|| {
+        format!(
+            "no package line could be read ({} problems, first: {})",
+            inv.problems.len(),
+            inv.problems[0]
+        )
+    });
     inv.problems.extend(problems);
     super::root::HostInventory {
         host: display.to_string(),
         os,
         kernel,
         inventory: inv,
+        no_package_db,
     }
 }

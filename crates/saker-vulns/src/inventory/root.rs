@@ -70,6 +70,12 @@ pub struct HostInventory {
     /// Packages and problems.
     #[serde(flatten)]
     pub inventory: Inventory,
+    /// Why no OS package inventory could be read at all (no rpmdb or dpkg
+    /// status under the root, or every one found unreadable); `None` when at
+    /// least one package database was read. A host in this state was not
+    /// evaluated, so `saker vulns scan` exits 2 for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_package_db: Option<String>,
 }
 
 /// Install-only kernel packages: several versions may be installed and
@@ -129,14 +135,38 @@ pub fn scan_root(root: &Path, live: bool) -> HostInventory {
             "no os-release or system-release: OS unknown, OS packages not evaluated",
         ));
     }
+    // Package databases read (at least one package, or none and no problem),
+    // and the reasons the others were not.
+    let mut dbs_read = 0usize;
+    let mut db_failures: Vec<String> = Vec::new();
     // rpmdb: the first existing location.
     if let Some(rel) = RPMDB_PATHS.iter().find(|p| root.join(p).is_file()) {
-        inv.extend(rpmdb::read_rpmdb(&root.join(rel), &format!("/{rel}")));
+        let mut r = rpmdb::read_rpmdb(&root.join(rel), &format!("/{rel}"));
+        under_root(root, &mut r);
+        if r.packages.is_empty() && !r.problems.is_empty() {
+            db_failures.push(r.problems[0].to_string());
+        } else {
+            dbs_read += 1;
+        }
+        inv.extend(r);
     }
     // dpkg status and status.d.
     let status = root.join("var/lib/dpkg/status");
-    if let Ok(text) = std::fs::read_to_string(&status) {
-        inv.extend(dpkg::parse_status(&text, "/var/lib/dpkg/status"));
+    match std::fs::read_to_string(&status) {
+        Ok(text) => {
+            let mut d = dpkg::parse_status(&text, "/var/lib/dpkg/status");
+            under_root(root, &mut d);
+            dbs_read += 1;
+            inv.extend(d);
+        }
+        Err(e) if status.exists() => {
+            db_failures.push(format!("{}: unreadable: {e}", status.display()));
+            inv.problems.push(Problem::new(
+                status.display().to_string(),
+                format!("unreadable: {e}"),
+            ));
+        }
+        Err(_) => {}
     }
     if let Ok(rd) = std::fs::read_dir(root.join("var/lib/dpkg/status.d")) {
         let mut files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
@@ -150,25 +180,53 @@ pub fn scan_root(root: &Path, live: bool) -> HostInventory {
                 continue;
             }
             match std::fs::read_to_string(&f) {
-                Ok(t) => inv.extend(dpkg::parse_status(
-                    &t,
-                    &format!("/var/lib/dpkg/status.d/{name}"),
-                )),
-                Err(e) => inv.problems.push(Problem::new(
-                    f.display().to_string(),
-                    format!("unreadable: {e}"),
-                )),
+                Ok(t) => {
+                    let mut d = dpkg::parse_status(&t, &format!("/var/lib/dpkg/status.d/{name}"));
+                    under_root(root, &mut d);
+                    dbs_read += 1;
+                    inv.extend(d);
+                }
+                Err(e) => {
+                    db_failures.push(format!("{}: unreadable: {e}", f.display()));
+                    inv.problems.push(Problem::new(
+                        f.display().to_string(),
+                        format!("unreadable: {e}"),
+                    ));
+                }
             }
         }
     }
     inv.extend(language_packages(root));
     drop_rpm_owned_copies(&mut inv);
     let kernel = choose_kernel(root, live, &inv.packages);
+    let no_package_db = (dbs_read == 0).then(|| {
+        if db_failures.is_empty() {
+            format!(
+                "no package database under {host} (looked for {} and var/lib/dpkg/status[.d])",
+                RPMDB_PATHS.join(", ")
+            )
+        } else {
+            format!("no readable package database: {}", db_failures.join("; "))
+        }
+    });
     HostInventory {
         host,
         os,
         kernel,
         inventory: inv,
+        no_package_db,
+    }
+}
+
+/// Rewrites the root-relative problem locations of a package database read
+/// (`/var/lib/rpm/Packages`) to paths under `root` (`root2/var/lib/rpm/Packages`),
+/// so a report never reads as if it were about the scanning host's own files.
+/// Package locations stay root-relative: they name the file on the scanned host.
+fn under_root(root: &Path, inv: &mut Inventory) {
+    for p in &mut inv.problems {
+        if let Some(rel) = p.location.strip_prefix('/') {
+            p.location = root.join(rel).display().to_string();
+        }
     }
 }
 

@@ -358,7 +358,9 @@ fn scan(a: ScanArgs) -> ExitCode {
         None => None,
         Some((_, Some(v))) => Some(v),
         Some((s, None)) => {
-            eprintln!("saker vulns: unknown --fail-on severity {s:?}");
+            eprintln!(
+                "saker vulns: unknown --fail-on severity {s:?} (critical, high, medium, low, unknown)"
+            );
             return ExitCode::from(2);
         }
     };
@@ -390,15 +392,27 @@ fn scan(a: ScanArgs) -> ExitCode {
     let mut reports: Vec<HostReport> = Vec::new();
     let mut indexes: BTreeMap<Vec<String>, AdvisoryIndex> = BTreeMap::new();
     let mut sboms = Vec::new();
+    // Inputs that could not be read, or whose package inventory could not be
+    // read at all: reported as met, scanned past, and the run exits 2.
+    let mut unscanned = 0usize;
     for input in &inputs {
         let started = Instant::now();
         let mut inv = match read_input(input, os.as_ref()) {
             Ok(i) => i,
             Err(e) => {
-                eprintln!("saker vulns: {e}");
-                return ExitCode::from(2);
+                eprintln!("saker vulns: {}", report::term_safe(&e));
+                unscanned += 1;
+                continue;
             }
         };
+        if let Some(why) = &inv.no_package_db {
+            eprintln!(
+                "saker vulns: {}: {}; host not evaluated",
+                report::term_safe(&inv.host),
+                report::term_safe(why)
+            );
+            unscanned += 1;
+        }
         if let Some(k) = &a.kernel {
             inv.kernel = KernelChoice::Given(k.clone());
         }
@@ -456,6 +470,13 @@ fn scan(a: ScanArgs) -> ExitCode {
                 print!("{}", report::render_text(r));
             }
         }
+    }
+    if unscanned > 0 {
+        eprintln!(
+            "saker vulns: {unscanned} of {} inputs not evaluated (see above)",
+            inputs.len()
+        );
+        return ExitCode::from(2);
     }
     let fired = fail_on.is_some_and(|min| {
         reports
