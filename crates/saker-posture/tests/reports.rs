@@ -885,7 +885,7 @@ fn findings_read_back_from_json_lines_and_arrays() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.starts_with("inventory.json: not a saker findings report: inventory.json:1:"),
+        err.starts_with("inventory.json is an inventory: run `saker posture check"),
         "{err}"
     );
 
@@ -897,7 +897,105 @@ fn findings_read_back_from_json_lines_and_arrays() {
     let ok = diff::read_findings_limited(arr.as_bytes(), "run2.json", arr.len() as u64).unwrap();
     assert_eq!(ok.findings.len(), findings.len());
 
-    // An empty report has no findings and no error.
-    let read = diff::read_findings(&b""[..], "empty.json").unwrap();
-    assert!(read.findings.is_empty() && read.skipped.is_empty());
+    // An empty or whitespace-only file is an error naming it (a failed
+    // run, not one where everything disappeared).
+    for empty in [&b""[..], &b" \n\n  \t\n"[..]] {
+        let err = diff::read_findings(empty, "empty.json")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "empty.json: empty file, not a saker findings report");
+    }
+}
+
+/// A finding failing with `detail` and CIS requirements `reqs`.
+fn failing_sg(detail: &str, port: i64, reqs: &[&str]) -> Finding {
+    let mut f = Finding {
+        finding_id: Finding::id_for(
+            "ec2_sg_open_admin_port",
+            "111122223333",
+            "eu-west-1",
+            "sg-1",
+        ),
+        check_id: "ec2_sg_open_admin_port".into(),
+        status: Status::Fail,
+        severity: Severity::High,
+        account_id: "111122223333".into(),
+        region: "eu-west-1".into(),
+        resource_id: "sg-1".into(),
+        resource_type: "AwsEc2SecurityGroup".into(),
+        detail: detail.into(),
+        evidence: Default::default(),
+        requirements: Default::default(),
+        muted: None,
+        changed_by: None,
+    };
+    f.evidence.insert("port".into(), port.into());
+    f.requirements.insert(
+        "cis_aws_3.0".into(),
+        reqs.iter().map(|r| r.to_string()).collect(),
+    );
+    f
+}
+
+#[test]
+fn diff_reports_changed_failures_and_newly_failing_requirements() {
+    let old = vec![failing_sg("port 22 open to 0.0.0.0/0", 22, &["5.2"])];
+    // Same finding id, still FAIL, another exposure and requirement.
+    let new = vec![failing_sg("port 3389 open to ::/0", 3389, &["5.3"])];
+    let d = diff::diff(&old, &new);
+    assert!(d.new_failures.is_empty());
+    assert_eq!(d.still_failing.len(), 1);
+    assert_eq!(d.changed.len(), 1);
+    let c = &d.changed[0];
+    assert_eq!(c.fields, ["detail", "evidence", "requirements"]);
+    assert_eq!(c.old_detail, "port 22 open to 0.0.0.0/0");
+    assert_eq!(c.transition.detail, "port 3389 open to ::/0");
+    assert_eq!(
+        c.newly_failing_requirements.get("cis_aws_3.0"),
+        Some(&vec!["5.3".to_string()])
+    );
+    assert!(d.has_new_unmuted_failures(), "5.3 fails now and did not");
+    assert_eq!(d.newly_failing_requirement_count(), 1);
+
+    let mut text = Vec::new();
+    diff::write_summary(&mut text, &d).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("1 still failing (1 changed, 1 newly failing requirements)"),
+        "{text}"
+    );
+    assert!(text.contains("was: port 22 open to 0.0.0.0/0"), "{text}");
+    assert!(text.contains("newly failing cis_aws_3.0: 5.3"), "{text}");
+    let mut json_out = Vec::new();
+    diff::write_json(&mut json_out, &d).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json_out).unwrap();
+    assert_eq!(v["changed"][0]["old_detail"], "port 22 open to 0.0.0.0/0");
+    assert_eq!(
+        v["changed"][0]["newly_failing_requirements"]["cis_aws_3.0"][0],
+        "5.3"
+    );
+
+    // Only the detail changed, requirements the same: listed, not new.
+    let new = vec![failing_sg(
+        "port 22 open to 0.0.0.0/0 and ::/0",
+        22,
+        &["5.2"],
+    )];
+    let d = diff::diff(&old, &new);
+    assert_eq!(d.changed.len(), 1);
+    assert_eq!(d.changed[0].fields, ["detail"]);
+    assert!(!d.has_new_unmuted_failures());
+
+    // A requirement dropped only: not a new failure. Identical: not changed.
+    let new = vec![failing_sg("port 22 open to 0.0.0.0/0", 22, &[])];
+    assert!(!diff::diff(&old, &new).has_new_unmuted_failures());
+    assert!(diff::diff(&old, &old).changed.is_empty());
+
+    // Muted in NEW: changed, but not a failure for CI.
+    let mut new = vec![failing_sg("port 3389 open to ::/0", 3389, &["5.3"])];
+    new[0].muted = Some(Mute {
+        reason: "accepted".into(),
+        entry: "m1".into(),
+    });
+    assert!(!diff::diff(&old, &new).has_new_unmuted_failures());
 }

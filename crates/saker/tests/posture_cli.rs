@@ -15,6 +15,8 @@ use saker_posture::inventory::{
 };
 use serde_json::Value;
 
+mod moto;
+
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "eu-west-1";
 /// A group id an attacker cannot choose, but a name-like id with a
@@ -457,6 +459,149 @@ fn diff_between_two_runs_names_what_was_fixed() {
     assert_eq!(out.status.code(), Some(0));
     let out = saker(&["posture", "diff", &old, &before]);
     assert_eq!(out.status.code(), Some(2), "an inventory is not a report");
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "{before} is an inventory: run `saker posture check"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A findings report given to check: said so, not a serde error.
+    let out = saker(&["posture", "check", &old]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!("{old} is a findings report, not an inventory")),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // An empty or whitespace-only report is an error naming the file.
+    for (name, content) in [("empty.json", ""), ("blank.json", " \n\n")] {
+        let empty = write(dir.path(), name, content);
+        let out = saker(&["posture", "diff", &old, &empty]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains(&format!("{empty}: empty file")),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn diff_fail_on_new_sees_a_new_exposure_on_a_group_already_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    // sg-open: port 22 from 0.0.0.0/0, then port 3389 from ::/0 only.
+    let before = write_inventory(dir.path(), "before.json", &inventory(true));
+    let mut changed = inventory(true);
+    let groups = changed.accounts[0].regions[0]
+        .security_groups
+        .as_mut()
+        .unwrap();
+    let g = groups.iter_mut().find(|g| g.group_id == "sg-open").unwrap();
+    let perm = &mut g.ip_permissions[0];
+    perm.from_port = Some(3389);
+    perm.to_port = Some(3389);
+    perm.ip_ranges.clear();
+    perm.ipv6_ranges = vec![saker_posture::inventory::Ipv6Range {
+        cidr_ipv6: "::/0".into(),
+    }];
+    let after = write_inventory(dir.path(), "after.json", &changed);
+    let report = |inv: &str, name: &str| {
+        let p = dir.path().join(name);
+        let out = saker(&[
+            "posture",
+            "check",
+            inv,
+            "--output",
+            "json",
+            "--out",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        p.display().to_string()
+    };
+    let old = report(&before, "old.json");
+    let new = report(&after, "new.json");
+
+    let out = saker(&[
+        "posture",
+        "diff",
+        &old,
+        &new,
+        "--output",
+        "json",
+        "--fail-on-new",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(d["new_failures"].as_array().unwrap().is_empty());
+    let changed = d["changed"].as_array().unwrap();
+    let c = changed
+        .iter()
+        .find(|c| c["resource_id"] == "sg-open")
+        .unwrap_or_else(|| panic!("sg-open not changed: {d}"));
+    assert_eq!(c["new_status"], "FAIL");
+    assert_ne!(c["old_detail"], c["detail"]);
+    let newly = c["newly_failing_requirements"].as_object().unwrap();
+    assert!(
+        newly
+            .iter()
+            .any(|(fw, ids)| fw.starts_with("cis")
+                && ids.as_array().unwrap().iter().any(|i| i == "5.3")),
+        "{c}"
+    );
+    assert!(text(&out.stderr).contains("newly failing requirement(s)"));
+
+    let out = saker(&["posture", "diff", &old, &new]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out.stdout);
+    assert!(t.contains("Changed, still failing ("), "{t}");
+    assert!(t.contains("newly failing cis"), "{t}");
+    // Unchanged runs: nothing changed, --fail-on-new passes.
+    let out = saker(&["posture", "diff", &old, &old, "--fail-on-new"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn fail_on_with_nothing_evaluated_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv = inventory(true);
+    let err = CollectError {
+        code: "UnknownRegion".into(),
+        message: "xx-nowhere-9 is not a region".into(),
+    };
+    let mut r = RegionInventory::new("xx-nowhere-9");
+    for api in [
+        "DescribeSecurityGroups",
+        "DescribeInstances",
+        "DescribeVolumes",
+    ] {
+        r.errors.insert(api.into(), err.clone());
+    }
+    inv.accounts[0].regions = vec![r];
+    inv.accounts[0].all_regions = None;
+    inv.accounts[0].instance_profiles = None;
+    let path = write_inventory(dir.path(), "nothing.json", &inv);
+    let out = saker(&[
+        "posture",
+        "check",
+        &path,
+        "--fail-on",
+        "low",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let e = text(&out.stderr);
+    assert!(e.contains("nothing was evaluated"), "{e}");
+    // The identical per-API errors of the region are one line.
+    assert_eq!(e.matches("UnknownRegion").count(), 1, "{e}");
+    assert!(e.contains("xx-nowhere-9 3 APIs: UnknownRegion"), "{e}");
+    // Without --fail-on the report is still written, exit 0.
+    let out = saker(&["posture", "check", &path, "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -564,4 +709,53 @@ fn frameworks_lists_builtins_and_checks() {
         .filter(|l| l.starts_with("ec2_") || l.starts_with("vpc_"))
         .collect();
     assert_eq!(checks.len(), 16, "{stdout}");
+}
+
+#[test]
+fn scan_of_an_unknown_region_is_a_usage_error() {
+    let Some(m) = moto::moto() else { return };
+    let out = m.saker(&[
+        "posture",
+        "scan",
+        "--region",
+        "xx-nowhere-9",
+        "--fail-on",
+        "low",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let e = text(&out.stderr);
+    assert_eq!(
+        e.matches("xx-nowhere-9").count(),
+        1,
+        "one line names the region: {e}"
+    );
+    assert!(
+        e.contains("--region xx-nowhere-9: not a region of the account"),
+        "{e}"
+    );
+    assert!(out.stdout.is_empty());
+    // A known region beside it does not make the unknown one acceptable.
+    let out = m.saker(&[
+        "posture",
+        "scan",
+        "--region",
+        "us-east-1",
+        "--region",
+        "xx-nowhere-9",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // A known region alone scans.
+    let out = m.saker(&[
+        "posture",
+        "scan",
+        "--region",
+        "us-east-1",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

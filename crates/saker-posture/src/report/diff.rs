@@ -4,7 +4,8 @@
 //! [`diff`] sorts every finding id into categories ([`Diff`]); a finding
 //! may be in more than one (an id that appears already failing is both in
 //! `appeared` and in `new_failures`; mute changes are orthogonal to status
-//! changes). [`write_summary`] renders it for a terminal (attacker-
+//! changes; `changed` is the part of `still_failing` whose detail,
+//! evidence or requirements changed). [`write_summary`] renders it for a terminal (attacker-
 //! controlled text escaped), [`write_json`] as one JSON object (the serde
 //! form of [`Diff`]). [`read_findings`] reads findings back from an earlier
 //! `--output json` report.
@@ -55,6 +56,11 @@ pub struct Diff {
     pub fixed: Vec<Transition>,
     /// FAIL on both sides.
     pub still_failing: Vec<Transition>,
+    /// FAIL on both sides, but the detail, evidence or requirements
+    /// changed (say a security group whose open port 22 became 3389): a
+    /// subset of `still_failing`.
+    #[serde(default)]
+    pub changed: Vec<Changed>,
     /// On both sides, unmuted in OLD and muted in NEW.
     pub newly_muted: Vec<Transition>,
     /// On both sides, muted in OLD and unmuted in NEW.
@@ -79,12 +85,82 @@ pub struct Diff {
     pub duplicate_ids: Vec<String>,
 }
 
+/// A still-failing finding whose content changed between the runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changed {
+    #[serde(flatten)]
+    pub transition: Transition,
+    /// OLD's detail (`transition.detail` is NEW's).
+    pub old_detail: String,
+    /// What changed: any of `detail`, `evidence`, `requirements`.
+    pub fields: Vec<String>,
+    /// Requirements (framework id → requirement ids) in NEW's finding and
+    /// not in OLD's: they fail now and did not before, so they count as
+    /// new failures for `--fail-on-new`.
+    pub newly_failing_requirements: BTreeMap<String, Vec<String>>,
+}
+
 impl Diff {
-    /// True when NEW has a failure OLD did not have, not muted: the
-    /// condition for a failing exit code in CI.
+    /// True when NEW has a failure OLD did not have, not muted: a new
+    /// failing finding id, or a still-failing finding that now fails a
+    /// requirement it did not fail before. The condition for a failing
+    /// exit code in CI (`--fail-on-new`).
     pub fn has_new_unmuted_failures(&self) -> bool {
         self.new_failures.iter().any(|t| !t.new_muted)
+            || self
+                .changed
+                .iter()
+                .any(|c| !c.transition.new_muted && !c.newly_failing_requirements.is_empty())
     }
+
+    /// Requirement ids newly failing on still-failing findings (see
+    /// [`Changed::newly_failing_requirements`]), counted once per finding
+    /// and requirement.
+    pub fn newly_failing_requirement_count(&self) -> usize {
+        self.changed
+            .iter()
+            .flat_map(|c| c.newly_failing_requirements.values())
+            .map(Vec::len)
+            .sum()
+    }
+}
+
+/// The requirement ids of `new` that `old` does not have, by framework.
+fn added_requirements(old: &Finding, new: &Finding) -> BTreeMap<String, Vec<String>> {
+    let mut added = BTreeMap::new();
+    for (fw, ids) in &new.requirements {
+        let before = old.requirements.get(fw);
+        let extra: Vec<String> = ids
+            .iter()
+            .filter(|id| before.is_none_or(|b| !b.contains(id)))
+            .cloned()
+            .collect();
+        if !extra.is_empty() {
+            added.insert(fw.clone(), extra);
+        }
+    }
+    added
+}
+
+/// [`Changed`] for two FAIL findings with the same id, `None` when the
+/// detail, evidence and requirements are the same.
+fn changed(old: &Finding, new: &Finding, t: &Transition) -> Option<Changed> {
+    let mut fields = Vec::new();
+    if old.detail != new.detail {
+        fields.push("detail".to_string());
+    }
+    if old.evidence != new.evidence {
+        fields.push("evidence".to_string());
+    }
+    if old.requirements != new.requirements {
+        fields.push("requirements".to_string());
+    }
+    (!fields.is_empty()).then(|| Changed {
+        transition: t.clone(),
+        old_detail: old.detail.clone(),
+        fields,
+        newly_failing_requirements: added_requirements(old, new),
+    })
 }
 
 fn index<'a>(fs: &'a [Finding], dups: &mut BTreeSet<String>) -> BTreeMap<&'a str, &'a Finding> {
@@ -151,7 +227,12 @@ pub fn diff(old: &[Finding], new: &[Finding]) -> Diff {
         }
         match (os, ns) {
             (Some(Status::Fail), Some(Status::Pass)) => d.fixed.push(t.clone()),
-            (Some(Status::Fail), Some(Status::Fail)) => d.still_failing.push(t.clone()),
+            (Some(Status::Fail), Some(Status::Fail)) => {
+                if let (Some(a), Some(b)) = (of, nf) {
+                    d.changed.extend(changed(a, b, &t));
+                }
+                d.still_failing.push(t.clone())
+            }
             _ => {}
         }
         match (os, ns) {
@@ -188,6 +269,19 @@ pub fn write_json<W: Write>(mut out: W, d: &Diff) -> io::Result<()> {
     out.flush()
 }
 
+/// ` (N changed, M newly failing requirements)` when some still-failing
+/// finding changed, else nothing.
+fn changed_note(d: &Diff) -> String {
+    if d.changed.is_empty() {
+        return String::new();
+    }
+    format!(
+        " ({} changed, {} newly failing requirements)",
+        d.changed.len(),
+        d.newly_failing_requirement_count()
+    )
+}
+
 fn status_text(s: Option<Status>, muted: bool) -> &'static str {
     match (s, muted) {
         (None, _) => "absent",
@@ -204,10 +298,11 @@ fn status_text(s: Option<Status>, muted: bool) -> &'static str {
 pub fn write_summary<W: Write>(mut out: W, d: &Diff) -> io::Result<()> {
     writeln!(
         out,
-        "{} new failures, {} fixed, {} still failing, {} newly muted, {} unmuted, {} now not evaluated, {} evaluated again, {} appeared, {} disappeared ({} resources appeared, {} disappeared), {} unchanged",
+        "{} new failures, {} fixed, {} still failing{}, {} newly muted, {} unmuted, {} now not evaluated, {} evaluated again, {} appeared, {} disappeared ({} resources appeared, {} disappeared), {} unchanged",
         d.new_failures.len(),
         d.fixed.len(),
         d.still_failing.len(),
+        changed_note(d),
         d.newly_muted.len(),
         d.newly_unmuted.len(),
         d.now_not_evaluated.len(),
@@ -247,6 +342,35 @@ pub fn write_summary<W: Write>(mut out: W, d: &Diff) -> io::Result<()> {
             )?;
         }
     }
+    if !d.changed.is_empty() {
+        writeln!(out, "\nChanged, still failing ({}):", d.changed.len())?;
+        for c in &d.changed {
+            let t = &c.transition;
+            writeln!(
+                out,
+                "  {} -> {}  {}  {} {} {}  changed: {}",
+                status_text(t.old_status, t.old_muted),
+                status_text(t.new_status, t.new_muted),
+                escape_for_terminal(&t.check_id),
+                escape_for_terminal(&t.account_id),
+                escape_for_terminal(&t.region),
+                escape_for_terminal(&t.resource_id),
+                c.fields.join(", "),
+            )?;
+            if c.old_detail != t.detail {
+                writeln!(out, "    was: {}", escape_for_terminal(&c.old_detail))?;
+                writeln!(out, "    now: {}", escape_for_terminal(&t.detail))?;
+            }
+            for (fw, ids) in &c.newly_failing_requirements {
+                writeln!(
+                    out,
+                    "    newly failing {}: {}",
+                    escape_for_terminal(fw),
+                    escape_for_terminal(&ids.join(", "))
+                )?;
+            }
+        }
+    }
     if !d.still_failing.is_empty() {
         writeln!(out, "\nStill failing: {}", d.still_failing.len())?;
     }
@@ -273,6 +397,13 @@ pub enum ReadError {
     NotFindings { name: String, reason: String },
     #[error("{name}: larger than {limit} bytes")]
     TooLarge { name: String, limit: u64 },
+    /// The file is empty or holds only whitespace: a truncated or failed
+    /// run, not a run that found nothing to diff against.
+    #[error("{name}: empty file, not a saker findings report")]
+    Empty { name: String },
+    /// The file is a `saker posture collect` inventory, not findings.
+    #[error("{name} is an inventory: run `saker posture check {name} --output json --out REPORT` on it first")]
+    Inventory { name: String },
 }
 
 /// The largest report [`read_findings`] reads (1 GiB), so a wrong path
@@ -300,7 +431,9 @@ pub struct ReadFindings {
 /// A line that is not a finding is skipped and listed with its line
 /// number; the rest are read. Errors: an I/O error, or a file with no
 /// finding at all while some line was skipped (not a findings report:
-/// say an inventory or an OCSF file), or more than [`MAX_REPORT_BYTES`].
+/// say an OCSF file), an inventory ([`ReadError::Inventory`]), an empty
+/// or whitespace-only file ([`ReadError::Empty`]), or more than
+/// [`MAX_REPORT_BYTES`].
 pub fn read_findings<R: Read>(r: R, name: &str) -> Result<ReadFindings, ReadError> {
     read_findings_limited(r, name, MAX_REPORT_BYTES)
 }
@@ -323,6 +456,16 @@ pub fn read_findings_limited<R: Read>(
         return Err(ReadError::TooLarge {
             name: name.to_string(),
             limit,
+        });
+    }
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty {
+            name: name.to_string(),
+        });
+    }
+    if is_inventory(&text) {
+        return Err(ReadError::Inventory {
+            name: name.to_string(),
         });
     }
     let mut out = ReadFindings::default();
@@ -356,6 +499,18 @@ pub fn read_findings_limited<R: Read>(
         });
     }
     Ok(out)
+}
+
+/// True when `text` is one JSON object with an `accounts` array (an
+/// inventory of `saker posture collect`, [`crate::Inventory`]).
+pub fn is_inventory(text: &str) -> bool {
+    if !text.trim_start().starts_with('{') {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("accounts").map(serde_json::Value::is_array))
+        .unwrap_or(false)
 }
 
 /// A [`Finding`] from one JSON object of a report: `check_status`, when

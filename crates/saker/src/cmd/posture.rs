@@ -4,7 +4,10 @@
 //!
 //! Exit codes: 0 done (whatever was found), 1 an unmuted FAIL at or above
 //! `--fail-on` (or, for `diff --fail-on-new`, a new unmuted failure), 2 bad
-//! usage or unusable input (inventory, framework, mutelist, rules files).
+//! usage or unusable input (inventory, framework, mutelist, rules files,
+//! an empty report, a `--region` the account does not have), or
+//! `--fail-on` on a run that evaluated nothing (every finding
+//! NOT_EVALUATED).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
@@ -17,7 +20,7 @@ use saker_posture::checks::{all_checks, run_checks, CheckMeta};
 use saker_posture::collect::{collect_blocking, CollectOptions};
 use saker_posture::ec2api::ApiCounts;
 use saker_posture::framework::{self, annotate, evaluate, Framework, FrameworkResult};
-use saker_posture::inventory::CollectError;
+use saker_posture::inventory::RegionInventory;
 use saker_posture::mutelist::Mutelist;
 use saker_posture::report::{csv, diff, html, json, ocsf, table};
 use saker_posture::{Finding, Inventory, Params, Severity, Status};
@@ -192,6 +195,10 @@ pub fn run(cmd: PostureCommand) -> ExitCode {
         },
         PostureCommand::Check(a) => match Inventory::load(&a.inventory) {
             Ok(inv) => check(&inv, &a.inventory.display().to_string(), &a.report),
+            Err(_) if is_findings_report(&a.inventory) => fail(&format!(
+                "{} is a findings report, not an inventory (use `saker posture diff OLD NEW` to compare reports)",
+                a.inventory.display()
+            )),
             Err(e) => fail(&e.to_string()),
         },
         PostureCommand::Scan(a) => {
@@ -210,6 +217,15 @@ pub fn run(cmd: PostureCommand) -> ExitCode {
         PostureCommand::Diff(a) => run_diff(&a),
         PostureCommand::Frameworks(a) => list_frameworks(&a),
     }
+}
+
+/// True when `path` reads back as a findings report (`--output json`) with
+/// at least one finding.
+fn is_findings_report(path: &Path) -> bool {
+    File::open(path)
+        .ok()
+        .and_then(|f| diff::read_findings(f, "").ok())
+        .is_some_and(|r| !r.findings.is_empty())
 }
 
 /// `saker posture: MESSAGE` on stderr (escaped), exit 2.
@@ -246,8 +262,57 @@ fn collect_inventory(a: &AwsArgs) -> Result<Inventory, ExitCode> {
     if a.verbose {
         eprint!("{}", api_table(&run.api_calls));
     }
+    if let Some(message) = unknown_regions(&run.inventory) {
+        return Err(fail(&message));
+    }
     report_collect_errors(&run.inventory);
     Ok(run.inventory)
+}
+
+/// The usage error for `--region` values that cannot be collected: any
+/// region no account knows (`UnknownRegion`: not in DescribeRegions), or
+/// every requested region when none is enabled in any account
+/// (`RegionNotEnabled`). `None` when the regions are usable.
+fn unknown_regions(inv: &Inventory) -> Option<String> {
+    let code_of = |r: &RegionInventory| {
+        r.errors
+            .values()
+            .next()
+            .filter(|e| e.code == "UnknownRegion" || e.code == "RegionNotEnabled")
+            .map(|e| e.code.clone())
+    };
+    // region -> (accounts where unknown, accounts where not enabled, accounts where usable)
+    let mut by_region: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for a in &inv.accounts {
+        for r in &a.regions {
+            let e = by_region.entry(r.region.as_str()).or_default();
+            match code_of(r).as_deref() {
+                Some("UnknownRegion") => e.0 += 1,
+                Some(_) => e.1 += 1,
+                None => e.2 += 1,
+            }
+        }
+    }
+    let unknown: Vec<&str> = by_region
+        .iter()
+        .filter(|(_, c)| c.0 > 0 && c.2 == 0 && c.1 == 0)
+        .map(|(r, _)| *r)
+        .collect();
+    if !unknown.is_empty() {
+        return Some(format!(
+            "--region {}: not a region of the account (DescribeRegions does not list it)",
+            unknown.join(", ")
+        ));
+    }
+    let usable = by_region.values().any(|c| c.2 > 0);
+    if !by_region.is_empty() && !usable {
+        let all: Vec<&str> = by_region.keys().copied().collect();
+        return Some(format!(
+            "--region {}: not enabled for the account(s) (opt in, or choose an enabled region)",
+            all.join(", ")
+        ));
+    }
+    None
 }
 
 /// Requests per API as an indented table, APIs in name order:
@@ -287,38 +352,50 @@ fn save_inventory(inv: &Inventory, path: &Path) -> ExitCode {
 }
 
 /// List the failed API calls of an inventory on stderr (at most 20 lines):
-/// the checks that need them report NOT_EVALUATED.
+/// the checks that need them report NOT_EVALUATED. Identical errors of one
+/// account and region (a region that cannot be reached fails every API
+/// the same way) are one line, with the number of APIs.
 fn report_collect_errors(inv: &Inventory) {
-    let mut errors: Vec<(&str, &str, &str, &CollectError)> = Vec::new();
+    // (account, region, error) -> APIs, in first-seen order.
+    type Key<'a> = (&'a str, &'a str, String);
+    let mut groups: Vec<(Key<'_>, Vec<&str>)> = Vec::new();
+    let mut count = 0usize;
     for a in &inv.accounts {
-        for (api, e) in &a.errors {
-            errors.push((&a.account_id, "-", api, e));
-        }
-        for r in &a.regions {
-            for (api, e) in &r.errors {
-                errors.push((&a.account_id, &r.region, api, e));
+        let scopes = std::iter::once(("-", &a.errors))
+            .chain(a.regions.iter().map(|r| (r.region.as_str(), &r.errors)));
+        for (region, errs) in scopes {
+            for (api, e) in errs {
+                count += 1;
+                let key = (a.account_id.as_str(), region, e.to_string());
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, apis)) => apis.push(api),
+                    None => groups.push((key, vec![api])),
+                }
             }
         }
     }
-    if errors.is_empty() {
+    if groups.is_empty() {
         return;
     }
     eprintln!(
-        "partial inventory: {} API call(s) failed; checks that need them are NOT_EVALUATED:",
-        errors.len()
+        "partial inventory: {count} API call(s) failed; checks that need them are NOT_EVALUATED:"
     );
     const SHOWN: usize = 20;
-    for (account, region, api, e) in errors.iter().take(SHOWN) {
+    for ((account, region, error), apis) in groups.iter().take(SHOWN) {
+        let what = match apis.as_slice() {
+            [one] => one.to_string(),
+            many => format!("{} APIs", many.len()),
+        };
         eprintln!(
             "  {} {} {}: {}",
             term(account),
             term(region),
-            term(api),
-            term(&e.to_string())
+            term(&what),
+            term(error)
         );
     }
-    if errors.len() > SHOWN {
-        eprintln!("  … and {} more", errors.len() - SHOWN);
+    if groups.len() > SHOWN {
+        eprintln!("  … and {} more", groups.len() - SHOWN);
     }
 }
 
@@ -398,6 +475,17 @@ fn check(inv: &Inventory, origin: &str, args: &ReportArgs) -> ExitCode {
     }
     if let Some(out) = &args.out {
         eprintln!("report written to {}", term(&out.display().to_string()));
+    }
+    let evaluated = findings
+        .iter()
+        .filter(|f| f.status != Status::NotEvaluated)
+        .count();
+    if args.fail_on.is_some() && evaluated == 0 {
+        eprintln!(
+            "saker posture: --fail-on: nothing was evaluated ({} finding(s), all NOT_EVALUATED): the data could not be collected, so the run proves nothing",
+            findings.len()
+        );
+        return ExitCode::from(2);
     }
     match args.fail_on {
         Some(min) if failing_at(&findings, min) > 0 => {
@@ -496,7 +584,14 @@ fn run_diff(a: &DiffArgs) -> ExitCode {
     };
     match written {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => fail(&format!("stdout: {e}")),
-        _ if a.fail_on_new && d.has_new_unmuted_failures() => ExitCode::from(1),
+        _ if a.fail_on_new && d.has_new_unmuted_failures() => {
+            eprintln!(
+                "{} new unmuted failure(s), {} newly failing requirement(s) on still-failing findings",
+                d.new_failures.iter().filter(|t| !t.new_muted).count(),
+                d.newly_failing_requirement_count()
+            );
+            ExitCode::from(1)
+        }
         _ => ExitCode::SUCCESS,
     }
 }
