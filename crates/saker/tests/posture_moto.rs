@@ -22,6 +22,8 @@
 //! hand-built inventories of `crates/saker-posture/tests/checks.rs`.
 
 mod moto;
+#[path = "../../saker-posture/tests/estate/http.rs"]
+mod proxy_http;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -593,40 +595,10 @@ const UNAUTHORIZED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Respons
     </Error></Errors><RequestID>denied</RequestID></Response>";
 
 fn proxy_one(mut conn: TcpStream, upstream: &str, denied: &str) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let header_end = loop {
-        let n = conn.read(&mut chunk).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
+    let Some(received) = proxy_http::read_request(&mut conn) else {
+        return;
     };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < header_end + length {
-        let n = conn.read(&mut chunk).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    // Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/REGION/ec2/aws4_request
-    let region = head
-        .split("Credential=")
-        .nth(1)
-        .and_then(|c| c.split('/').nth(2))
-        .unwrap_or("");
+    let (head, region) = (received.head(), received.region());
     let response = if region == denied {
         format!(
             "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{UNAUTHORIZED}",
@@ -644,7 +616,7 @@ fn proxy_one(mut conn: TcpStream, upstream: &str, denied: &str) {
             request.extend_from_slice(b"\r\n");
         }
         request.extend_from_slice(b"Connection: close\r\n\r\n");
-        request.extend_from_slice(&buf[header_end..]);
+        request.extend_from_slice(received.body());
         let mut up = TcpStream::connect(upstream).expect("moto");
         up.write_all(&request).unwrap();
         let mut out = Vec::new();

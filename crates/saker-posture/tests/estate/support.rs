@@ -16,6 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+#[path = "http.rs"]
+mod http;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use serde_json::Value;
@@ -260,48 +263,16 @@ fn handle(
     faults: &Mutex<Vec<Rule>>,
     seen: &Mutex<Vec<(String, String)>>,
 ) {
-    // Read one request: headers, then Content-Length bytes.
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let header_end = loop {
-        let n = conn.read(&mut chunk).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
+    let Some(request) = http::read_request(&mut conn) else {
+        return;
     };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < header_end + length {
-        let n = conn.read(&mut chunk).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = String::from_utf8_lossy(&buf[header_end..]).to_string();
+    let body = String::from_utf8_lossy(request.body()).into_owned();
     let action = body
         .split('&')
         .find_map(|kv| kv.strip_prefix("Action="))
         .unwrap_or("")
         .to_string();
-    // Credential=AKID/20260101/us-east-1/ec2/aws4_request
-    let region = head
-        .split("Credential=")
-        .nth(1)
-        .and_then(|c| c.split('/').nth(2))
-        .unwrap_or("")
-        .to_string();
+    let region = request.region();
     seen.lock().unwrap().push((region.clone(), action.clone()));
     let answer = {
         let mut f = faults.lock().unwrap();
@@ -326,7 +297,7 @@ fn handle(
         .into_bytes(),
         None => {
             let mut up = TcpStream::connect(upstream).expect("moto");
-            up.write_all(&buf).unwrap();
+            up.write_all(&request.bytes).unwrap();
             let mut out = Vec::new();
             up.read_to_end(&mut out).unwrap();
             out
