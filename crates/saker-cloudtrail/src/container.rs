@@ -158,10 +158,10 @@ where
     F: FnMut(Item<'_>),
 {
     let mut summary = DecodeSummary::default();
-    let inflated;
+    let mut inflated = None;
     let mut tail_skip = None;
     let data: &[u8] = if gzip::is_gzip(bytes) {
-        inflated = gzip::inflate(bytes, opts.max_decompressed_bytes);
+        let inflated = inflated.insert(gzip::inflate(bytes, opts.max_decompressed_bytes));
         if let Some(e) = &inflated.error {
             let (reason, detail) = match e {
                 InflateError::Corrupt(m) => (
@@ -213,7 +213,11 @@ where
     if let Some(s) = tail_skip {
         cx.emit_skip(s);
     }
-    cx.summary
+    let summary = cx.summary;
+    if let Some(inflated) = inflated {
+        gzip::recycle(inflated.data);
+    }
+    summary
 }
 
 struct Cx<'n, 'v, F> {
@@ -371,6 +375,11 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
             return None;
         }
         let mut pos = skip_ws(b, k + 1);
+        // One SIMD UTF-8 check of the whole array spares serde its check of
+        // every string (invalid text falls back to checking per record, so
+        // that the bad record is the one reported).
+        let text = simdutf8::basic::from_utf8(&b[pos..]).ok();
+        let text_at = pos;
         if b.get(pos) == Some(&b']') {
             pos += 1;
         } else {
@@ -386,7 +395,10 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                     return Some(limit);
                 }
                 let index = self.take_index();
-                let (res, end) = CloudTrailEvent::parse_prefix(&b[pos..]);
+                let (res, end) = match text.and_then(|t| t.get(pos - text_at..)) {
+                    Some(t) => CloudTrailEvent::parse_prefix_str(t),
+                    None => CloudTrailEvent::parse_prefix(&b[pos..]),
+                };
                 match (res, end) {
                     (Ok(_), Some(len)) if len > self.opts.max_record_bytes => self.skip(
                         Some(index),

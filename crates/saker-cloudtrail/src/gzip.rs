@@ -7,6 +7,7 @@
 //! which inflates member after member and keeps everything produced before
 //! an error.
 
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 
 /// `true` if `bytes` start with the gzip magic `1f 8b`.
@@ -61,11 +62,48 @@ fn inflate_single_member(bytes: &[u8], limit: u64) -> Option<Vec<u8>> {
     if may_hold_second_member(&bytes[10..]) {
         return None;
     }
-    let mut out = vec![0u8; isize];
-    let mut d = libdeflater::Decompressor::new();
-    match d.gzip_decompress(bytes, &mut out) {
-        Ok(n) if n == isize => Some(out),
-        _ => None,
+    let mut out = SPARE.with(Cell::take);
+    // Only growth is zeroed: a recycled buffer keeps its earlier length.
+    if out.len() < isize {
+        out.resize(isize, 0);
+    }
+    let ok = DECOMPRESSOR.with_borrow_mut(|d| {
+        let d = d.get_or_insert_with(libdeflater::Decompressor::new);
+        matches!(d.gzip_decompress(bytes, &mut out[..isize]), Ok(n) if n == isize)
+    });
+    if ok {
+        out.truncate(isize);
+        Some(out)
+    } else {
+        recycle(out);
+        None
+    }
+}
+
+thread_local! {
+    /// An inflate buffer handed back by [`recycle`], reused by the next
+    /// inflation on this thread (saves a zeroed allocation per file).
+    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// libdeflate's decompressor state (~10 KB), one per thread.
+    static DECOMPRESSOR: RefCell<Option<libdeflater::Decompressor>> = const { RefCell::new(None) };
+}
+
+/// Buffers larger than this (bytes) are freed rather than kept for reuse,
+/// so that one huge file does not pin its memory for the rest of the run.
+const SPARE_MAX_BYTES: usize = 64 << 20;
+
+/// Hand an [`Inflated::data`] buffer back once its contents are no longer
+/// needed; the next [`inflate`] on this thread reuses its memory.
+pub fn recycle(buf: Vec<u8>) {
+    if buf.capacity() <= SPARE_MAX_BYTES {
+        SPARE.with(|spare| {
+            let old = spare.take();
+            spare.set(if buf.capacity() >= old.capacity() {
+                buf
+            } else {
+                old
+            });
+        });
     }
 }
 

@@ -543,3 +543,40 @@ fn instance_name_from_tag_specifications() {
     // A Name tag on a VPC is not an instance name.
     assert_eq!(f("f5e4b2d3-a4a2-4a78-b81f-9036f12b623e", "ec2.name"), None);
 }
+
+/// `json.value` pointers whose first token is an indexed top-level member
+/// start from that member; on every real record they give what walking the
+/// whole record gives.
+#[test]
+fn json_value_from_the_index_agrees_with_a_full_walk() {
+    let pointers = [
+        "/eventName",
+        "eventTime",
+        "/userIdentity",
+        "/userIdentity/arn",
+        "/userIdentity/sessionContext/attributes/mfaAuthenticated",
+        "/requestParameters",
+        "/requestParameters/ipPermissions/items/0/ipRanges/items/0/cidrIp",
+        "/requestParameters/instancesSet/items/0/imageId",
+        "/responseElements/_return",
+        "/resources/0/ARN",
+        "/additionalEventData/MFAUsed",
+        "/readOnly",
+        "/eventVersion",
+        "/nope",
+    ];
+    let mut compared = 0;
+    for raw in invictus() {
+        let ev = saker_cloudtrail::CloudTrailEvent::parse(raw.as_bytes()).unwrap();
+        for p in pointers {
+            let full = saker_cloudtrail::fields::json_plugin::value(raw, p).map(|v| v.into_owned());
+            assert_eq!(
+                field(&ev, &format!("json.value[{p}]")),
+                full,
+                "{p} in {raw}"
+            );
+            compared += usize::from(full.is_some());
+        }
+    }
+    assert!(compared > 10_000, "only {compared} values compared");
+}

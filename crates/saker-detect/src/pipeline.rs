@@ -12,6 +12,7 @@ use saker_cloudtrail::record::Key;
 use saker_cloudtrail::s3key::FileFilter;
 use saker_cloudtrail::{decode, CloudTrailEvent, DecodeOptions, Item};
 use saker_ingest::SourceUnit;
+use saker_rules::eval::CacheStorage;
 use saker_rules::output::{Alert, OutputOptions};
 use saker_rules::ruleset::{Match, Ruleset};
 
@@ -276,6 +277,7 @@ fn process_unit(
     summary.bytes_read = bytes.len() as u64;
 
     let mut matches: Vec<Match> = Vec::new();
+    let mut cache_storage = CacheStorage::default();
     let decoded = decode(&bytes, &name, &opts.decode, |item| match item {
         Item::Record(mut rec) => {
             if !wanted(&rec.event, opts) {
@@ -290,7 +292,7 @@ fn process_unit(
                 summary.newest_event_ns = summary.newest_event_ns.max(Some(t));
             }
             matches.clear();
-            let cache = ruleset.cache(&rec.event);
+            let cache = ruleset.cache_in(&rec.event, std::mem::take(&mut cache_storage));
             ruleset.evaluate_cached(&cache, &mut matches);
             for m in &matches {
                 let alert = ruleset.alert(m, &cache, &opts.output);
@@ -312,6 +314,7 @@ fn process_unit(
                     }
                 }
             }
+            cache_storage = cache.into_storage();
         }
         Item::Skip(skip) => summary
             .skipped

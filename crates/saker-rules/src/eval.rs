@@ -39,6 +39,21 @@ pub struct FieldCache<'e> {
     cells: Vec<OnceCell<Option<Value<'e>>>>,
 }
 
+/// The memory of a [`FieldCache`] between two events: one allocation
+/// reused by every event of a stream instead of one allocation per event.
+/// Holds no value (so no borrow of any event); `Default` is empty.
+#[derive(Default)]
+pub struct CacheStorage {
+    cells: Vec<OnceCell<Option<Value<'static>>>>,
+}
+
+/// Empty `cells` and give its allocation the element type of another
+/// lifetime (an in-place collect: same layout, so the buffer is kept).
+fn retype<'a, 'b>(mut cells: Vec<OnceCell<Option<Value<'a>>>>) -> Vec<OnceCell<Option<Value<'b>>>> {
+    cells.clear();
+    cells.into_iter().map(|_| OnceCell::new()).collect()
+}
+
 impl<'e> FieldCache<'e> {
     pub(crate) fn new(event: &'e dyn Event, slots: usize) -> Self {
         let mut cells = Vec::with_capacity(slots);
@@ -49,13 +64,23 @@ impl<'e> FieldCache<'e> {
     /// Reuse this cache's allocation for another event (same ruleset).
     pub fn recycle<'f>(self, event: &'f dyn Event) -> FieldCache<'f> {
         let n = self.cells.len();
-        let mut cells = self.cells;
-        cells.clear();
-        // In-place collect: same layout, so the allocation is kept.
-        let mut cells: Vec<OnceCell<Option<Value<'f>>>> =
-            cells.into_iter().map(|_| OnceCell::new()).collect();
-        cells.resize_with(n, OnceCell::new);
+        FieldCache::with_storage(event, n, self.into_storage())
+    }
+
+    /// A cache for `event` with `slots` empty cells in `storage`'s memory.
+    pub(crate) fn with_storage(event: &'e dyn Event, slots: usize, storage: CacheStorage) -> Self {
+        let mut cells = retype(storage.cells);
+        cells.resize_with(slots, OnceCell::new);
         FieldCache { event, cells }
+    }
+
+    /// Drop the cached values and keep the memory, free of the event's
+    /// lifetime, for the next event's cache
+    /// ([`crate::ruleset::Ruleset::cache_in`]).
+    pub fn into_storage(self) -> CacheStorage {
+        CacheStorage {
+            cells: retype(self.cells),
+        }
     }
 
     /// The event this cache reads.

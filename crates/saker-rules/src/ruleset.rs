@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::eval::{Ctx, FieldCache, Node};
+use crate::eval::{CacheStorage, Ctx, FieldCache, Node};
 use crate::fields::{Event, FieldTable, ResolvedField};
 use crate::output::Formatter;
 use crate::Priority;
@@ -145,6 +145,13 @@ impl Ruleset {
     /// [`FieldCache::recycle`] to reuse its allocation).
     pub fn cache<'e>(&self, event: &'e dyn Event) -> FieldCache<'e> {
         FieldCache::new(event, self.fields.len())
+    }
+
+    /// A field cache for `event` in the memory of an earlier one
+    /// ([`FieldCache::into_storage`]): a stream of events then allocates
+    /// its cache once, not once per event.
+    pub fn cache_in<'e>(&self, event: &'e dyn Event, storage: CacheStorage) -> FieldCache<'e> {
+        FieldCache::with_storage(event, self.fields.len(), storage)
     }
 
     /// The rules to try for an event with this index key, in order.

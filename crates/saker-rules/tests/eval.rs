@@ -373,6 +373,25 @@ fn a_recycled_cache_reads_the_new_event() {
 }
 
 #[test]
+fn a_cache_built_in_stored_memory_reads_only_its_own_event() {
+    let rules = vec![rule("r", "t.str = a", "o")];
+    let (rs, _) = Ruleset::compile(&rules, table(false), &RulesetOptions::default());
+    let e1 = event(serde_json::json!({"t.str": "a"}).as_object().unwrap(), 0);
+    let e2 = event(serde_json::json!({"t.str": "b"}).as_object().unwrap(), 0);
+    let mut out = Vec::new();
+    let cache = rs.cache_in(&e1, Default::default());
+    rs.evaluate_cached(&cache, &mut out);
+    assert_eq!(out.len(), 1);
+    let storage = cache.into_storage();
+    drop(e1);
+    out.clear();
+    let cache = rs.cache_in(&e2, storage);
+    rs.evaluate_cached(&cache, &mut out);
+    assert!(out.is_empty(), "the first event's cached t.str leaked");
+    assert_eq!(e2.extracts.borrow().get("t.str"), Some(&1));
+}
+
+#[test]
 fn rulesets_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Ruleset>();

@@ -17,6 +17,22 @@ fn bool_text(raw: Option<&str>) -> Option<Value<'static>> {
 }
 
 impl<'a> CloudTrailEvent<'a> {
+    /// `json.value[ptr]`: a first token naming an indexed top-level member
+    /// starts from that member's span instead of scanning the record.
+    fn json_value(&self, ptr: &str) -> Option<Cow<'a, str>> {
+        let p = ptr.strip_prefix('/').unwrap_or(ptr);
+        let (first, rest) = p.split_once('/').map_or((p, None), |(a, b)| (a, Some(b)));
+        match (
+            ptr.is_empty() || first.contains('~'),
+            crate::record::key_of(first),
+        ) {
+            (false, Some(key)) => {
+                json_plugin::walk(self.top(key)?, rest.into_iter().flat_map(|r| r.split('/')))
+            }
+            _ => json_plugin::value(self.raw(), ptr),
+        }
+    }
+
     /// ⟨m⟩ marshal rule: compact JSON of the original text.
     fn marshal(&self, key: Key) -> Option<Value<'a>> {
         Some(Value::Str(rawjson::minify(self.top(key)?)))
@@ -229,7 +245,7 @@ impl Event for CloudTrailEvent<'_> {
                 ec2::shared(self, "remove").map(|v| Value::List(v.into_iter().map(s).collect()))
             }
             JsonValue | JevtValue => match &field.arg {
-                FieldArg::Key(k) => json_plugin::value(self.raw(), k).map(s),
+                FieldArg::Key(k) => self.json_value(k).map(s),
                 FieldArg::Index(i) => json_plugin::value(self.raw(), &i.to_string()).map(s),
                 FieldArg::None => None,
             },

@@ -15,8 +15,15 @@ pub fn value<'a>(doc: &'a str, ptr: &str) -> Option<Cow<'a, str>> {
         return Some(rawjson::minify(doc));
     }
     let ptr = ptr.strip_prefix('/').unwrap_or(ptr);
-    let mut v = doc;
-    for tok in ptr.split('/') {
+    walk(doc, ptr.split('/'))
+}
+
+/// The rest of a `json.value` pointer from the value `v` on: `tokens`
+/// (already split on `/`, `~` escapes not yet applied) step into `v`;
+/// the value reached is rendered as [`value`] renders it.
+pub fn walk<'a, 't>(v: &'a str, tokens: impl Iterator<Item = &'t str>) -> Option<Cow<'a, str>> {
+    let mut v = v;
+    for tok in tokens {
         let key: Cow<'_, str> = if tok.contains('~') {
             Cow::Owned(tok.replace("~1", "/").replace("~0", "~"))
         } else {
