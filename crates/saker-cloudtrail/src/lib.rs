@@ -33,6 +33,7 @@ pub mod rawjson;
 pub mod record;
 pub mod s3key;
 mod skip;
+mod topscan;
 
 pub use container::{
     decode, format_byte_limit, DecodeOptions, DecodeSummary, Item, Record,

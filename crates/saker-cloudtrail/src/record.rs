@@ -224,6 +224,20 @@ impl<'a> CloudTrailEvent<'a> {
             };
             return (Err(err), end);
         }
+        // Fast path first; whatever it declines gets the full serde parse.
+        if let Some((t, scan)) = text.and_then(|t| Some((t, crate::topscan::scan::<KEY_COUNT>(t)?)))
+        {
+            let raw = &t[..scan.end];
+            let mut idx = TopIndex {
+                spans: [NONE; KEY_COUNT],
+            };
+            for (slot, span) in idx.spans.iter_mut().zip(scan.spans) {
+                if let Some(span) = span {
+                    *slot = span;
+                }
+            }
+            return (Self::finish(raw, idx), Some(scan.end));
+        }
         let (first, end) = match text {
             Some(t) => {
                 let mut stream = serde_json::Deserializer::from_str(t).into_iter::<TopSpans<'a>>();
@@ -276,6 +290,11 @@ impl<'a> CloudTrailEvent<'a> {
                 *slot = (s as u32, (s + len) as u32);
             }
         }
+        (Self::finish(raw, idx), Some(end))
+    }
+
+    /// The event of a validated, indexed record: reads `eventTime`.
+    fn finish(raw: &'a str, idx: TopIndex) -> Result<Self, RecordError> {
         let mut ev = CloudTrailEvent {
             raw,
             idx,
@@ -284,18 +303,15 @@ impl<'a> CloudTrailEvent<'a> {
             first_ts: 0,
         };
         let Some(t) = ev.top(Key::EventTime) else {
-            return (Err(RecordError::MissingEventTime), Some(end));
+            return Err(RecordError::MissingEventTime);
         };
         match rawjson::as_str(t).and_then(|s| parse_rfc3339_ns(&s)) {
             Some(ts) => {
                 ev.ts = ts;
                 ev.first_ts = ts;
-                (Ok(ev), Some(end))
+                Ok(ev)
             }
-            None => (
-                Err(RecordError::InvalidEventTime(t.chars().take(80).collect())),
-                Some(end),
-            ),
+            None => Err(RecordError::InvalidEventTime(t.chars().take(80).collect())),
         }
     }
 
@@ -397,6 +413,10 @@ pub fn string_or_empty(raw: &str) -> Cow<'_, str> {
 /// is refused: Falco's plugin skips `2021-05-20 15:53:47Z`.
 pub fn parse_rfc3339_ns(s: &str) -> Option<i64> {
     let b = s.as_bytes();
+    // CloudTrail's own form, `YYYY-MM-DDTHH:MM:SSZ`, read directly.
+    if let Some(ns) = parse_plain_utc(b) {
+        return Some(ns);
+    }
     if b.get(10) != Some(&b'T') || b.get(17..19) == Some(b"60") || s.ends_with('z') {
         return None;
     }
@@ -405,9 +425,64 @@ pub fn parse_rfc3339_ns(s: &str) -> Option<i64> {
         .timestamp_nanos_opt()
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` exactly (every CloudTrail `eventTime`), as ns
+/// since the epoch; `None` for any other shape or an invalid date or time
+/// (left to the full RFC 3339 parser, which reports it).
+fn parse_plain_utc(b: &[u8]) -> Option<i64> {
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    date.and_time(time).and_utc().timestamp_nanos_opt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The direct reading of CloudTrail's form agrees with chrono's RFC
+    /// 3339 parser, and declines what it does not cover.
+    #[test]
+    fn plain_utc_times() {
+        for t in [
+            "2023-07-10T11:40:05Z",
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T23:59:59Z",
+            "2262-04-11T23:47:16Z",
+        ] {
+            let want = chrono::DateTime::parse_from_rfc3339(t)
+                .unwrap()
+                .timestamp_nanos_opt();
+            assert_eq!(parse_plain_utc(t.as_bytes()), want, "{t}");
+            assert_eq!(parse_rfc3339_ns(t), want, "{t}");
+        }
+        for t in [
+            "2023-02-29T00:00:00Z",
+            "2023-13-01T00:00:00Z",
+            "2023-07-10T24:00:00Z",
+            "2023-07-10T11:40:60Z",
+            "2023-07-10 11:40:05Z",
+            "2023-07-10T11:40:05z",
+            "2023-07-10T11:40:05.5Z",
+            "+023-07-10T11:40:05Z",
+            "2262-04-11T23:47:17Z",
+        ] {
+            assert_eq!(parse_plain_utc(t.as_bytes()), None, "{t}");
+        }
+        assert_eq!(
+            parse_rfc3339_ns("2023-07-10T11:40:05.5Z"),
+            Some(1_688_989_205_500_000_000)
+        );
+    }
 
     #[test]
     fn parse_indexes_first_duplicate() {

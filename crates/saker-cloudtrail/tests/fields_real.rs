@@ -157,7 +157,15 @@ fn security_group_fields_nested_shape() {
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(
+            field(e, "ec2.sg.world_port_ranges").as_deref(),
+            Some("(0-65535)")
+        );
     });
+    assert_eq!(
+        f(FLAT_INGRESS, "ec2.sg.world_port_ranges").as_deref(),
+        Some("(22)")
+    );
     // Non-world CIDR (traildiscover's 0.0.0.0/24): CIDRs, no world ports.
     let td = traildiscover("AuthorizeSecurityGroupIngress.json.cloudtrail");
     with_record(&td, "b87911ca-8464-4181-a78a-1bb80498e32c", |e| {

@@ -9,6 +9,8 @@
 //!   `ipPermissions.items[].ipRanges.items[].cidrIp` /
 //!   `.ipv6Ranges.items[].cidrIpv6`. Empty `{}` lists contribute nothing;
 //!   absent when there is no CIDR.
+//! * `ec2.sg.world_port_ranges` (string list): the same ports as merged
+//!   `from-to` ranges, compact enough for an alert output;
 //! * `ec2.sg.world_ports` (uint64 list): every port opened by a permission
 //!   one of whose CIDRs has prefix length 0 (`0.0.0.0/0`, `::/0`, anonymised
 //!   `x.x.x.x/0`). `tcp`/`udp`/`6`/`17` give `fromPort..=toPort`; protocol
@@ -216,32 +218,61 @@ pub fn sg_cidrs<'a>(ev: &CloudTrailEvent<'a>) -> Option<Vec<Cow<'a, str>>> {
     (!v.is_empty()).then_some(v)
 }
 
-/// `ec2.sg.world_ports`.
-pub fn sg_world_ports(ev: &CloudTrailEvent<'_>) -> Option<Vec<u64>> {
-    let perms = permissions(ev);
-    if perms.is_empty() {
-        return None;
-    }
-    let mut open = vec![false; 65536];
-    let mut any = false;
-    for p in perms {
+/// The port ranges (inclusive, sorted, merged) a security-group request
+/// opens to a `/0` CIDR; `None` when it opens none.
+fn world_port_ranges(ev: &CloudTrailEvent<'_>) -> Option<Vec<(u64, u64)>> {
+    let mut ranges = Vec::new();
+    for p in permissions(ev) {
         if !p.cidrs.iter().any(|c| is_world(c)) {
             continue;
         }
-        let (from, to) = match classify(&p.proto) {
+        ranges.push(match classify(&p.proto) {
             Proto::All => (0, 65535),
             Proto::Ported(_) => port_range(&p),
             Proto::Icmp(_) | Proto::Other => continue,
-        };
-        for port in from..=to {
-            open[port as usize] = true;
-        }
-        any = true;
+        });
     }
-    if !any {
+    if ranges.is_empty() {
         return None;
     }
-    Some((0..65536u64).filter(|&p| open[p as usize]).collect())
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (from, to) in ranges {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 + 1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    Some(merged)
+}
+
+/// `ec2.sg.world_ports`: every port, ascending.
+pub fn sg_world_ports(ev: &CloudTrailEvent<'_>) -> Option<Vec<u64>> {
+    let ranges = world_port_ranges(ev)?;
+    Some(
+        ranges
+            .into_iter()
+            .flat_map(|(from, to)| from..=to)
+            .collect(),
+    )
+}
+
+/// `ec2.sg.world_port_ranges`: the same ports as `from-to` ranges (`22`,
+/// `8000-8080`, `0-65535`), for outputs.
+pub fn sg_world_port_ranges(ev: &CloudTrailEvent<'_>) -> Option<Vec<String>> {
+    let ranges = world_port_ranges(ev)?;
+    Some(
+        ranges
+            .into_iter()
+            .map(|(from, to)| {
+                if from == to {
+                    from.to_string()
+                } else {
+                    format!("{from}-{to}")
+                }
+            })
+            .collect(),
+    )
 }
 
 /// `ec2.sg.permissions`.
@@ -293,4 +324,33 @@ pub fn shared<'a>(ev: &CloudTrailEvent<'a>, side: &str) -> Option<Vec<Cow<'a, st
         }
     }
     (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Overlapping and adjacent world ranges merge; private CIDRs and ICMP
+    /// open no world port.
+    #[test]
+    fn world_port_ranges_merge() {
+        let raw = r#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"ec2.amazonaws.com",
+            "eventName":"AuthorizeSecurityGroupIngress","requestParameters":{"groupId":"sg-1",
+            "ipPermissions":{"items":[
+              {"ipProtocol":"tcp","fromPort":22,"toPort":30,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}},
+              {"ipProtocol":"tcp","fromPort":20,"toPort":25,"ipv6Ranges":{"items":[{"cidrIpv6":"::/0"}]}},
+              {"ipProtocol":"udp","fromPort":31,"toPort":31,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}},
+              {"ipProtocol":"tcp","fromPort":443,"toPort":443,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}},
+              {"ipProtocol":"tcp","fromPort":3389,"toPort":3389,"ipRanges":{"items":[{"cidrIp":"10.0.0.0/8"}]}},
+              {"ipProtocol":"icmp","fromPort":-1,"toPort":-1,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}
+            ]}}}"#;
+        let ev = CloudTrailEvent::parse(raw.as_bytes()).unwrap();
+        assert_eq!(
+            sg_world_port_ranges(&ev).unwrap(),
+            ["20-31".to_string(), "443".to_string()]
+        );
+        let ports = sg_world_ports(&ev).unwrap();
+        assert_eq!(ports.len(), 13);
+        assert_eq!((ports[0], ports[11], ports[12]), (20, 31, 443));
+    }
 }

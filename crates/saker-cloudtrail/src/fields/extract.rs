@@ -236,6 +236,8 @@ impl Event for CloudTrailEvent<'_> {
             Ec2SgCidrs => ec2::sg_cidrs(self).map(|v| Value::List(v.into_iter().map(s).collect())),
             Ec2SgWorldPorts => ec2::sg_world_ports(self)
                 .map(|v| Value::List(v.into_iter().map(Value::U64).collect())),
+            Ec2SgWorldPortRanges => ec2::sg_world_port_ranges(self)
+                .map(|v| Value::List(v.into_iter().map(|r| s(Cow::Owned(r))).collect())),
             Ec2SgPermissions => ec2::sg_permissions(self)
                 .map(|v| Value::List(v.into_iter().map(|p| s(Cow::Owned(p))).collect())),
             Ec2SharedWith => {

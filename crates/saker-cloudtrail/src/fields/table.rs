@@ -137,6 +137,7 @@ field_table! {
     // --- saker additions (EC2) ---
     Ec2SgCidrs => "ec2.sg.cidrs", String, NoArg, true, PLAIN, "saker: every CIDR of a security-group authorize/revoke request (flat and nested shapes).";
     Ec2SgWorldPorts => "ec2.sg.world_ports", Uint64, NoArg, true, PLAIN, "saker: every port a security-group request opens to a /0 CIDR (protocol -1 = 0..65535).";
+    Ec2SgWorldPortRanges => "ec2.sg.world_port_ranges", String, NoArg, true, PLAIN, "saker: the ports of ec2.sg.world_ports as merged ranges ('22', '8000-8080', '0-65535'), for outputs.";
     Ec2SgPermissions => "ec2.sg.permissions", String, NoArg, true, PLAIN, "saker: readable 'proto/ports source' entries of a security-group request.";
     Ec2SharedWith => "ec2.shared_with", String, NoArg, true, PLAIN, "saker: account ids (or 'all') added to a snapshot/AMI permission.";
     Ec2UnsharedFrom => "ec2.unshared_from", String, NoArg, true, PLAIN, "saker: account ids (or 'all') removed from a snapshot/AMI permission.";
