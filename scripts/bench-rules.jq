@@ -21,10 +21,12 @@ def sensitive: [20, 21, 22, 23, 135, 137, 139, 445, 1433, 1521, 2375, 2376, 2379
       and ([.requestParameters.createVolumePermission.add.items[]?.group] | index("all") != null)),
     # saker: EC2 Windows Password Data Requested
     ($en == "GetPasswordData" and $es == "ec2.amazonaws.com"),
-    # saker: EC2 Instance Launched In Non-Approved Region, with the
-    # approved_regions list as loaded: Falco's file, loaded second, redefines it.
+    # saker: EC2 Instance Launched In Non-Approved Region, with the built-in
+    # ec2_approved_regions list (Falco's file does not change it).
     ($en == "RunInstances" and $es == "ec2.amazonaws.com" and $ok
-      and ((.awsRegion // "") | IN("us-east-0") | not)),
+      and ((.awsRegion // "")
+           | IN("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1")
+           | not)),
     # Falco: Console Login Without MFA
     ($en == "ConsoleLogin" and .errorCode == null and .userIdentity.type != "AssumedRole"
       and .responseElements.ConsoleLogin == "Success" and .additionalEventData.MFAUsed == "No"),

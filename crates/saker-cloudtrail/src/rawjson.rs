@@ -70,6 +70,10 @@ pub fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
             let mut depth = 0usize;
             let mut j = i;
             while j < b.len() {
+                j = next_structural(b, j);
+                if j >= b.len() {
+                    break;
+                }
                 match b[j] {
                     b'"' => {
                         j = skip_string_body(b, j + 1)?;
@@ -98,6 +102,33 @@ pub fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
         }
         Some(_) => Err(ScanError::Unexpected(i)),
     }
+}
+
+/// Index of the first `"`, `{`, `[`, `}` or `]` at or after `i` (`b.len()`
+/// if none), eight bytes at a time: `{`/`[` and `}`/`]` differ only in bit
+/// 0x20, so OR-ing it in leaves two bytes to look for, plus the quote.
+#[inline]
+fn next_structural(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let v = u64::from_le_bytes(w);
+        let folded = v | (ONES * 0x20);
+        let mask = zero_byte(v ^ (ONES * u64::from(b'"')))
+            | zero_byte(folded ^ (ONES * u64::from(b'{')))
+            | zero_byte(folded ^ (ONES * u64::from(b'}')));
+        if mask != 0 {
+            return i + (mask.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !matches!(b[i], b'"' | b'{' | b'[' | b'}' | b']') {
+        i += 1;
+    }
+    i
 }
 
 /// The kind of a raw JSON value, from its first byte.
@@ -441,6 +472,50 @@ pub fn number_as_u64(raw: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_structural_agrees_with_a_byte_scan() {
+        let naive = |b: &[u8], i: usize| {
+            (i..b.len())
+                .find(|&k| matches!(b[k], b'"' | b'{' | b'[' | b'}' | b']'))
+                .unwrap_or(b.len())
+        };
+        let alphabet = [
+            b'a',
+            b'"',
+            b'{',
+            b'[',
+            b'}',
+            b']',
+            b';',
+            b'{' ^ 0x20,
+            0x7f,
+            0xc3,
+            0xa9,
+            0x00,
+            b' ',
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..40 {
+            for _ in 0..40 {
+                let b: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                for start in 0..=len {
+                    assert_eq!(
+                        next_structural(&b, start),
+                        naive(&b, start),
+                        "{b:?} from {start}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn skip_and_members() {

@@ -18,7 +18,7 @@
 //! rendering.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashSet;
 use std::net::IpAddr;
 
@@ -37,6 +37,8 @@ use crate::transform;
 pub struct FieldCache<'e> {
     event: &'e dyn Event,
     cells: Vec<OnceCell<Option<Value<'e>>>>,
+    /// Slots filled so far, so that resetting the cache touches only them.
+    filled: RefCell<Vec<u32>>,
 }
 
 /// The memory of a [`FieldCache`] between two events: one allocation
@@ -45,20 +47,28 @@ pub struct FieldCache<'e> {
 #[derive(Default)]
 pub struct CacheStorage {
     cells: Vec<OnceCell<Option<Value<'static>>>>,
+    filled: Vec<u32>,
 }
 
-/// Empty `cells` and give its allocation the element type of another
-/// lifetime (an in-place collect: same layout, so the buffer is kept).
+/// Give the memory of `cells`, every one of them empty, the element type
+/// of another lifetime, in O(1): a forgotten `drain(..)` leaves the vector
+/// empty without visiting its elements (the leak amplification `Vec::drain`
+/// documents; an empty cell owns nothing, so nothing leaks), and an
+/// in-place collect of an empty vector keeps its buffer. Were a future
+/// `Vec` to keep the elements, the collect below would still be correct,
+/// only O(n).
 fn retype<'a, 'b>(mut cells: Vec<OnceCell<Option<Value<'a>>>>) -> Vec<OnceCell<Option<Value<'b>>>> {
-    cells.clear();
+    debug_assert!(
+        cells.iter().all(|c| c.get().is_none()),
+        "retype of a filled cell"
+    );
+    std::mem::forget(cells.drain(..));
     cells.into_iter().map(|_| OnceCell::new()).collect()
 }
 
 impl<'e> FieldCache<'e> {
     pub(crate) fn new(event: &'e dyn Event, slots: usize) -> Self {
-        let mut cells = Vec::with_capacity(slots);
-        cells.resize_with(slots, OnceCell::new);
-        FieldCache { event, cells }
+        Self::with_storage(event, slots, CacheStorage::default())
     }
 
     /// Reuse this cache's allocation for another event (same ruleset).
@@ -71,15 +81,25 @@ impl<'e> FieldCache<'e> {
     pub(crate) fn with_storage(event: &'e dyn Event, slots: usize, storage: CacheStorage) -> Self {
         let mut cells = retype(storage.cells);
         cells.resize_with(slots, OnceCell::new);
-        FieldCache { event, cells }
+        FieldCache {
+            event,
+            cells,
+            filled: RefCell::new(storage.filled),
+        }
     }
 
     /// Drop the cached values and keep the memory, free of the event's
     /// lifetime, for the next event's cache
     /// ([`crate::ruleset::Ruleset::cache_in`]).
-    pub fn into_storage(self) -> CacheStorage {
+    pub fn into_storage(mut self) -> CacheStorage {
+        let mut filled = std::mem::take(self.filled.get_mut());
+        for &slot in &filled {
+            self.cells[slot as usize].take();
+        }
+        filled.clear();
         CacheStorage {
             cells: retype(self.cells),
+            filled,
         }
     }
 
@@ -92,9 +112,12 @@ impl<'e> FieldCache<'e> {
     /// first use. Empty lists count as absent.
     pub(crate) fn get(&self, slot: usize, field: &ResolvedField) -> Option<&Value<'e>> {
         self.cells[slot]
-            .get_or_init(|| match self.event.extract(field) {
-                Some(Value::List(l)) if l.is_empty() => None,
-                v => v,
+            .get_or_init(|| {
+                self.filled.borrow_mut().push(slot as u32);
+                match self.event.extract(field) {
+                    Some(Value::List(l)) if l.is_empty() => None,
+                    v => v,
+                }
             })
             .as_ref()
     }
