@@ -298,6 +298,17 @@ fn demo_writes_a_day_and_finds_the_attack() {
             "{want} missing from {rules:?}"
         );
     }
+    // The story reads in time order (objects are evaluated by delivery
+    // time across regions, not region by region).
+    let at = |rule: &str| rules.iter().position(|r| r == rule).unwrap();
+    assert!(at("EC2 Sensitive Port Opened To The World") < at("EBS Default Encryption Disabled"));
+    assert!(at("EBS Default Encryption Disabled") < at("EBS Snapshot Made Public"));
+    // The launch in an unapproved region is in another region's directory,
+    // which sorts before us-east-1.
+    assert!(
+        at("EBS Default Encryption Disabled") < at("EC2 Instance Launched In Non-Approved Region")
+    );
+    assert!(at("EBS Snapshot Made Public") < at("EC2 Security Group Ingress Revoked"));
     assert!(text(&out.stderr).contains("skipped") || text(&out.stderr).contains("0 skipped"));
 }
 

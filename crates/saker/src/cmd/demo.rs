@@ -72,8 +72,15 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
     if args.no_detect {
         return ExitCode::SUCCESS;
     }
+    // The objects in delivery-time order across regions (not directory
+    // order, region by region), so that the alerts tell the day in order.
+    let mut objects = summary.objects.clone();
+    objects.sort_by_key(|key| saker_cloudtrail::s3key::TrailKey::parse(key).map(|k| k.stamp_s));
     run_detect(DetectArgs {
-        inputs: vec![out.join("AWSLogs").display().to_string()],
+        inputs: objects
+            .iter()
+            .map(|key| out.join(key).display().to_string())
+            .collect(),
         live: Default::default(),
         sinks: Default::default(),
         posture: Default::default(),
