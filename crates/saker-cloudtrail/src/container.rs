@@ -395,6 +395,7 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                     return Some(limit);
                 }
                 let index = self.take_index();
+                let mut bad = false;
                 let (res, end) = match text.and_then(|t| t.get(pos - text_at..)) {
                     Some(t) => CloudTrailEvent::parse_prefix_str(t),
                     None => CloudTrailEvent::parse_prefix(&b[pos..]),
@@ -409,7 +410,25 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                             format_byte_limit(self.opts.max_record_bytes as u64)
                         ),
                     ),
-                    (r, _) => self.emit(r, index, pos),
+                    (r, _) => {
+                        // A record cut off by the end of input has nothing
+                        // after it to resume at.
+                        bad = r.as_ref().is_err_and(|e| *e != RecordError::Truncated);
+                        self.emit(r, index, pos)
+                    }
+                }
+                // A bad record whose end cannot be trusted: go on at the next
+                // record that parses instead of dropping the rest.
+                let after = end.map(|e| skip_ws(b, pos + e));
+                let separated = after.is_some_and(|a| matches!(b.get(a), Some(b',' | b']')));
+                if bad && !separated {
+                    match self.resync(text.map(|t| (t, text_at)), b, pos + 1, limit) {
+                        Some(next) => {
+                            pos = next;
+                            continue;
+                        }
+                        None => return Some(limit),
+                    }
                 }
                 let Some(e) = end else { return Some(limit) };
                 pos = skip_ws(b, pos + e);
@@ -437,7 +456,10 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                             SkipReason::InvalidJson,
                             "expected ',' or ']' after a record",
                         );
-                        return Some(limit);
+                        match self.resync(text.map(|t| (t, text_at)), b, pos, limit) {
+                            Some(next) => pos = next,
+                            None => return Some(limit),
+                        }
                     }
                 }
             }
@@ -485,6 +507,59 @@ impl<F: FnMut(Item<'_>)> Cx<'_, '_, F> {
                 }
             }
         }
+    }
+
+    /// After a broken record in a `Records` array: the start of the next
+    /// element that parses as a record (a `{` after a `,`), searching from
+    /// `from`. The bytes passed over are reported as one skip; `None` (and
+    /// a skip for the rest of the array) when no record follows.
+    /// `text` is the input from byte `.1` on, when known to be UTF-8.
+    fn resync(
+        &mut self,
+        text: Option<(&str, usize)>,
+        b: &[u8],
+        from: usize,
+        limit: usize,
+    ) -> Option<usize> {
+        const MAX_CANDIDATES: usize = 100_000;
+        let mut i = from;
+        let mut tried = 0;
+        let found = loop {
+            let Some(k) = memchr::memchr(b'{', &b[i.min(limit)..limit]) else {
+                break None;
+            };
+            let c = i + k;
+            let before = b[..c]
+                .iter()
+                .rposition(|x| !matches!(x, b' ' | b'\n' | b'\r' | b'\t'));
+            if before.is_some_and(|p| b[p] == b',') {
+                tried += 1;
+                let res = match text.and_then(|(t, at)| t.get(c - at..limit - at)) {
+                    Some(t) => CloudTrailEvent::parse_prefix_str(t).0,
+                    None => CloudTrailEvent::parse_prefix(&b[c..limit]).0,
+                };
+                if res.is_ok() {
+                    break Some(c);
+                }
+                if tried >= MAX_CANDIDATES {
+                    break None;
+                }
+            }
+            i = c + 1;
+        };
+        let end = found.unwrap_or(limit);
+        let detail = match found {
+            Some(n) => format!(
+                "{} bytes passed over after a broken record; resumed at the next record (byte {n})",
+                n - from
+            ),
+            None => format!(
+                "{} bytes passed over after a broken record: no further record found",
+                end.saturating_sub(from)
+            ),
+        };
+        self.skip(None, from, SkipReason::InvalidJson, detail);
+        found
     }
 
     /// A complete top-level array: each element classified.

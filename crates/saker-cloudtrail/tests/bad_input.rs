@@ -267,3 +267,31 @@ fn size_limit_on_decompression() {
     assert!(d.records.len() < 50);
     assert_eq!(*reasons(&d).last().unwrap(), SkipReason::TooLarge);
 }
+
+/// A broken record in the middle of a `Records` array (an unterminated
+/// string, a stray `}]`) costs that record only: decoding resumes at the
+/// next record, and the bytes passed over are reported.
+#[test]
+fn a_broken_record_mid_array_does_not_lose_the_rest() {
+    let r = real_record();
+    let good: Vec<String> = (0..50).map(|_| r.clone()).collect();
+    for broken in [
+        r#"{"eventName":"oops, "x":1}"#.to_string(),
+        format!("{}}}]", r),
+        r#"{"eventTime":"2023-07-10T12:00:00Z","a":[1,{"b":"unterminated}]}"#.to_string(),
+    ] {
+        let mut recs = vec![r.clone(), broken.clone()];
+        recs.extend(good.iter().cloned());
+        let d = dec(records_file(&recs).as_bytes());
+        assert!(
+            d.records.len() >= 51,
+            "{broken}: only {} records decoded",
+            d.records.len()
+        );
+        assert!(!d.skips.is_empty(), "{broken}: nothing reported");
+        assert!(
+            d.skips.iter().all(|s| s.location.offset > 0),
+            "{broken}: a skip without its byte offset"
+        );
+    }
+}
