@@ -76,6 +76,34 @@ fn json_output_is_one_falco_alert_per_line() {
 }
 
 #[test]
+fn fail_on_says_why_it_exits_1_and_a_bare_until_date_is_the_whole_day() {
+    let out = saker(&["detect", "--fail-on", "critical", &invictus()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("exit 1: --fail-on Critical: an alert at Critical fired"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The invictus records are all on 2023-07-10.
+    let out = saker(&[
+        "detect",
+        "--since",
+        "2023-07-10",
+        "--until",
+        "2023-07-10",
+        &invictus(),
+    ]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("records: 2900 evaluated, 0 outside filters"),
+        "{err}"
+    );
+    let out = saker(&["detect", "--until", "2023-07-09", &invictus()]);
+    let err = text(&out.stderr);
+    assert!(err.contains("records: 0 evaluated"), "{err}");
+}
+
+#[test]
 fn fail_on_sets_the_exit_status() {
     assert_eq!(
         saker(&["detect", "-q", "--fail-on", "critical", &invictus()])

@@ -86,7 +86,8 @@ pub struct DetectArgs {
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
 
-    /// Only events at or before this time (same forms as --since).
+    /// Only events at or before this time (same forms as --since; a date
+    /// alone means the end of that day, so `--since D --until D` is day D).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
@@ -172,12 +173,16 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 pub fn run_detect(args: DetectArgs) -> ExitCode {
     let now = chrono::Utc::now();
     let mut window = TimeWindow::default();
-    for (arg, slot) in [
-        (&args.since, &mut window.since_ns),
-        (&args.until, &mut window.until_ns),
+    for (arg, slot, end_of_day) in [
+        (&args.since, &mut window.since_ns, false),
+        (&args.until, &mut window.until_ns, true),
     ] {
         if let Some(v) = arg {
+            let bare_date = chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").is_ok();
             match parse_time_arg(v, now) {
+                Ok(ns) if end_of_day && bare_date => {
+                    *slot = Some(ns.saturating_add(86_400_000_000_000 - 1))
+                }
                 Ok(ns) => *slot = Some(ns),
                 Err(e) => {
                     eprintln!("saker detect: {e}");
@@ -384,14 +389,25 @@ fn finish(
         }
     }
     match (args.fail_on, summary.most_severe) {
-        (Some(threshold), Some(worst)) if worst.at_least(threshold) => ExitCode::from(1),
+        (Some(threshold), Some(worst)) if worst.at_least(threshold) => {
+            if !args.quiet {
+                eprintln!(
+                    "saker detect: exit 1: --fail-on {}: an alert at {} fired",
+                    threshold.as_str(),
+                    worst.as_str()
+                );
+            }
+            ExitCode::from(1)
+        }
         _ => ExitCode::SUCCESS,
     }
 }
 
-/// A progress bar on stderr, only when stderr is a terminal.
+/// A progress bar on stderr, only when stderr is a terminal and the alerts
+/// go elsewhere (when they stream to the same terminal they are the
+/// progress, and a bar would be drawn through them).
 fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
-    if quiet || !io::stderr().is_terminal() {
+    if quiet || !io::stderr().is_terminal() || io::stdout().is_terminal() {
         return None;
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
