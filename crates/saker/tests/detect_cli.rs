@@ -98,6 +98,16 @@ fn fail_on_says_why_it_exits_1_and_a_bare_until_date_is_the_whole_day() {
         err.contains("records: 2900 evaluated, 0 outside filters"),
         "{err}"
     );
+    // A gate with no rule to fire is a usage error, not a silent pass.
+    let out = saker(&[
+        "detect",
+        "--no-default-rules",
+        "--fail-on",
+        "warning",
+        &invictus(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--fail-on could never fire"));
     let out = saker(&["detect", "--until", "2023-07-09", &invictus()]);
     let err = text(&out.stderr);
     assert!(err.contains("records: 0 evaluated"), "{err}");

@@ -225,6 +225,11 @@ pub fn run_detect(args: DetectArgs) -> ExitCode {
     };
     let enabled = loaded.ruleset.rules().iter().filter(|r| r.enabled).count();
     if enabled == 0 {
+        if args.fail_on.is_some() {
+            // A CI gate that can never fire would pass silently.
+            eprintln!("saker detect: no CloudTrail rule is enabled, so --fail-on could never fire");
+            return ExitCode::from(2);
+        }
         eprintln!("saker detect: warning: no CloudTrail rule is enabled");
     }
 
