@@ -147,7 +147,7 @@ END {
     row("`saker detect`, built-in + Falco rules", "saker_t1", 1, raw, rec)
     row("`saker detect`, built-in + Falco rules", "saker_t2", 2, raw, rec)
     row("`saker detect`, subset (every " every "th file)", "saker_t1_subset", 1, sraw, srec)
-    row("`zcat | jq -f scripts/bench-rules.jq`, subset", "jq_subset", "1+1", sraw, srec)
+    row("`zcat \\| jq -f scripts/bench-rules.jq`, subset", "jq_subset", "1+1", sraw, srec)
     printf "\nscaling 1→2 threads: %.2f× (the machine: floor 1→2 processes %.2f×); saker 1 thread ÷ floor: %.2f (median runs: %.2f); × jq (records/s): %.0f×\n",
         best["saker_t1"] / best["saker_t2"], best["parse_serde"] / best["parse_serde_2proc"],
         (raw / 1e6 / best["saker_t1"]) / floor, median["parse_serde"] / median["saker_t1"],
