@@ -429,8 +429,28 @@ impl Alert {
         s.push_str(",\"time\":");
         q(&mut s, &format_rfc3339_nanos(self.time_ns));
         s.push('}');
-        s
+        escape_json_for_terminal(s)
     }
+}
+
+/// JSON text with the characters a terminal may act on that JSON allows
+/// raw (DEL, the C1 controls such as the one-byte CSI U+009B, and the
+/// bidirectional overrides) written as `\uXXXX`: the same JSON value, safe
+/// to `cat`. serde_json already escapes the C0 controls.
+fn escape_json_for_terminal(s: String) -> String {
+    let bad = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(bad) {
+        return s;
+    }
+    let mut o = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if bad(c) {
+            let _ = write!(o, "\\u{:04x}", c as u32);
+        } else {
+            o.push(c);
+        }
+    }
+    o
 }
 
 /// Escape control and bidi-override characters (see [`Alert::text`]).
@@ -592,6 +612,34 @@ impl Ruleset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_alerts_escape_what_a_terminal_would_act_on() {
+        let hostile = "ua\u{9b}2J\u{202e}txt\u{1b}[31m\u{7f}";
+        let alert = Alert {
+            rule: "r".into(),
+            priority: Priority::Warning,
+            source: "aws_cloudtrail".into(),
+            tags: vec![],
+            time_ns: 0,
+            hostname: "h".into(),
+            output: format!("x {hostile}"),
+            message: hostile.into(),
+            output_fields: vec![("ct.useragent".into(), Some(Json::from(hostile)))],
+        };
+        let line = alert.to_json(&JsonOptions::default());
+        for raw in ['\u{9b}', '\u{202e}', '\u{1b}', '\u{7f}'] {
+            assert!(!line.contains(raw), "{raw:?} raw in {line}");
+        }
+        assert!(
+            line.contains("\\u009b2J\\u202etxt\\u001b[31m\\u007f"),
+            "{line}"
+        );
+        // The same JSON value once parsed.
+        let v: Json = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["output_fields"]["ct.useragent"], hostile);
+        assert_eq!(v["output"], format!("x {hostile}"));
+    }
 
     #[test]
     fn time_formats() {
