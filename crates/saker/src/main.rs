@@ -2,7 +2,8 @@
 //! library crates. One module per command under `cmd/`.
 //!
 //! Exit codes: 0 success (whatever was found), 1 when `--fail-on` fired,
-//! 2 bad usage or unusable rules. Errors go to stderr.
+//! 2 bad usage, unusable rules or an unreadable input (2 wins over 1).
+//! Errors go to stderr.
 
 mod cmd;
 
