@@ -345,3 +345,31 @@ fn usage_errors_exit_2() {
         Some(2)
     );
 }
+
+/// A file that only adjusts a built-in list (as users override
+/// `ec2_approved_regions`) looks broken on its own: validate says so and
+/// points at `--builtin`, which loads the built-in rules first, as
+/// `saker detect --rules` does.
+#[test]
+fn an_override_of_a_built_in_list_validates_with_builtin() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.yaml");
+    std::fs::write(
+        &path,
+        "- list: ec2_approved_regions\n  items: [eu-north-1]\n  override:\n    items: append\n",
+    )
+    .unwrap();
+    let p = path.display().to_string();
+    let alone = saker(&["rules", "validate", &p]);
+    assert_eq!(alone.status.code(), Some(2));
+    let err = text(&alone.stderr);
+    assert!(err.contains("no list by that name"), "{err}");
+    assert!(err.contains("with --builtin"), "{err}");
+    let with = saker(&["rules", "validate", "--builtin", &p]);
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with.stderr));
+    assert!(text(&with.stdout).contains("0 errors, 0 warnings"));
+    // An unrelated broken file gets no such hint.
+    std::fs::write(&path, "- list: my_own\n  items: [a]\n").unwrap();
+    let other = saker(&["rules", "validate", &p]);
+    assert!(!text(&other.stderr).contains("--builtin"));
+}

@@ -21,6 +21,11 @@ pub enum RulesCommand {
         /// not recursive, in byte order), loaded in the order given.
         #[arg(required = true, value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
+        /// Load saker's built-in rules first, as `saker detect --rules FILE`
+        /// does: for a file that overrides or appends to the built-in lists
+        /// and macros (e.g. `ec2_approved_regions`).
+        #[arg(long)]
+        builtin: bool,
     },
     /// Run the test cases kept beside rules files (`NAME.yaml` →
     /// `NAME.tests.yaml`): records that must and must not trigger each
@@ -71,7 +76,7 @@ pub enum OutputFormat {
 
 pub fn run(cmd: RulesCommand) -> ExitCode {
     match cmd {
-        RulesCommand::Validate { paths } => validate(&paths),
+        RulesCommand::Validate { paths, builtin } => validate(&paths, builtin),
         RulesCommand::List { paths, output } => list(&paths, output),
         RulesCommand::Test { paths } => test(&paths),
         RulesCommand::Fields {
@@ -116,9 +121,14 @@ fn test(paths: &[PathBuf]) -> ExitCode {
 
 /// Load the paths and type-check every rule against its source's table.
 /// Returns the load result and every diagnostic (loader then compiler).
-fn load_and_check(paths: &[PathBuf]) -> (LoadResult, Vec<Diagnostic>) {
+fn load_and_check(paths: &[PathBuf], builtin: bool) -> (LoadResult, Vec<Diagnostic>) {
     let tables = builtin_tables();
     let mut loader = Loader::new(tables.clone());
+    if builtin {
+        for (name, text) in saker_detect::rulesets::BUILTIN_RULE_FILES {
+            loader.load_embedded(name, text);
+        }
+    }
     for p in paths {
         loader.load_path(p);
     }
@@ -132,10 +142,27 @@ fn load_and_check(paths: &[PathBuf]) -> (LoadResult, Vec<Diagnostic>) {
     (result, diags)
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
-    let (result, diags) = load_and_check(paths);
+fn validate(paths: &[PathBuf], builtin: bool) -> ExitCode {
+    let (result, diags) = load_and_check(paths, builtin);
     for d in &diags {
         eprintln!("{d}");
+    }
+    // A user file that only adjusts the built-in rules' lists and macros
+    // looks broken on its own.
+    let names_builtin_item = |d: &Diagnostic| {
+        matches!(
+            d.code,
+            "LOAD_ERR_VALIDATE" | "LOAD_UNUSED_LIST" | "LOAD_UNUSED_MACRO"
+        ) && d.item.as_ref().is_some_and(|(_, name)| {
+            saker_detect::rulesets::BUILTIN_RULE_FILES
+                .iter()
+                .any(|(_, rules)| rules.contains(&format!(": {name}\n")))
+        })
+    };
+    if !builtin && diags.iter().any(names_builtin_item) {
+        eprintln!(
+            "hint: this file adjusts saker's built-in rules; validate it as `saker detect --rules` loads it, with --builtin"
+        );
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
@@ -174,7 +201,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
 }
 
 fn list(paths: &[PathBuf], format: OutputFormat) -> ExitCode {
-    let (result, diags) = load_and_check(paths);
+    let (result, diags) = load_and_check(paths, false);
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
     if !errors.is_empty() {
         for d in errors {
