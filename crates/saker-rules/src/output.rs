@@ -523,6 +523,16 @@ pub fn format_evt_time(ns: i64) -> String {
     format!("{:02}:{:02}:{:02}.{:09}", p.h, p.mi, p.s, p.ns)
 }
 
+/// `YYYY-MM-DD HH:MM:SS.nnnnnnnnn` of `ns` as given (libsinsp's
+/// `evt.datetime` layout; shift `ns` by a UTC offset for local time).
+pub fn format_datetime(ns: i64) -> String {
+    let p = parts(ns);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:09}",
+        p.y, p.mo, p.d, p.h, p.mi, p.s, p.ns
+    )
+}
+
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000` (Falco's `evt.time.iso8601`).
 pub fn format_iso8601(ns: i64) -> String {
     let p = parts(ns);

@@ -1,7 +1,7 @@
 //! Generic `evt.*` helpers: time rendering and the host name.
 
 use super::table::Fid;
-use chrono::{DateTime, Datelike, Local, TimeZone, Timelike, Utc};
+use chrono::{Local, TimeZone};
 use std::cell::Cell;
 use std::sync::OnceLock;
 
@@ -11,60 +11,26 @@ use std::sync::OnceLock;
 /// variants without the fraction); `evt.time.iso8601` in UTC as
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000`.
 ///
-/// Rendered by hand (calendar from `chrono`, digits written directly, the
-/// local offset cached per quarter hour): every alert's text line starts
-/// with `evt.time`, and `chrono`'s `format` with a `Local` lookup cost
-/// microseconds per alert.
+/// Formatted by saker-rules' calendar helpers with the local offset cached
+/// per quarter hour: every alert's text line starts with `evt.time`, and
+/// `chrono`'s `Local` lookup plus `format` cost microseconds per alert.
 pub fn time_text(fid: Fid, ns: i64) -> String {
-    let iso = fid == Fid::EvtTimeIso8601;
-    let shown = if iso {
-        ns
-    } else {
-        ns.saturating_add(local_offset_secs(ns) * 1_000_000_000)
+    use saker_rules::output::{format_datetime, format_evt_time, format_iso8601};
+    if fid == Fid::EvtTimeIso8601 {
+        return format_iso8601(ns);
+    }
+    let local = ns.saturating_add(local_offset_secs(ns) * 1_000_000_000);
+    // The `.s` variants drop the `.nnnnnnnnn` fraction (10 characters).
+    let without_fraction = |mut t: String| {
+        t.truncate(t.len().saturating_sub(10));
+        t
     };
-    let secs = shown.div_euclid(1_000_000_000);
-    let nanos = shown.rem_euclid(1_000_000_000) as u32;
-    let Some(t) = DateTime::<Utc>::from_timestamp(secs, nanos) else {
-        return String::new();
-    };
-    let mut out = String::with_capacity(36);
-    let with_date = !matches!(fid, Fid::EvtTime | Fid::EvtTimeS);
-    if with_date {
-        push_digits(&mut out, t.year().max(0) as u32, 4);
-        out.push('-');
-        push_digits(&mut out, t.month(), 2);
-        out.push('-');
-        push_digits(&mut out, t.day(), 2);
-        out.push(if iso { 'T' } else { ' ' });
+    match fid {
+        Fid::EvtTime => format_evt_time(local),
+        Fid::EvtTimeS => without_fraction(format_evt_time(local)),
+        Fid::EvtDatetime => format_datetime(local),
+        _ => without_fraction(format_datetime(local)),
     }
-    push_digits(&mut out, t.hour(), 2);
-    out.push(':');
-    push_digits(&mut out, t.minute(), 2);
-    out.push(':');
-    push_digits(&mut out, t.second(), 2);
-    if matches!(fid, Fid::EvtTime | Fid::EvtDatetime | Fid::EvtTimeIso8601) {
-        out.push('.');
-        push_digits(&mut out, nanos, 9);
-    }
-    if iso {
-        out.push_str("+0000");
-    }
-    out
-}
-
-/// Append `v` in decimal, zero-padded to `width` digits (more if needed).
-fn push_digits(out: &mut String, v: u32, width: usize) {
-    let mut buf = [b'0'; 10];
-    let mut n = v;
-    let mut i = buf.len();
-    while n > 0 {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    let start = i.min(buf.len().saturating_sub(width));
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
 }
 
 /// The host's UTC offset (seconds) at `ns`, from `chrono`'s `Local`, cached
@@ -103,6 +69,7 @@ pub fn hostname() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     /// The hand-written rendering agrees with `chrono`'s `format` (the
     /// strftime layouts libsinsp uses) in the host's zone.
