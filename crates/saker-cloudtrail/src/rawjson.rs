@@ -104,31 +104,57 @@ pub fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
     }
 }
 
-/// Index of the first `"`, `{`, `[`, `}` or `]` at or after `i` (`b.len()`
-/// if none), eight bytes at a time: `{`/`[` and `}`/`]` differ only in bit
-/// 0x20, so OR-ing it in leaves two bytes to look for, plus the quote.
+/// 0x01 in every byte of a word (SWAR scans).
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of every byte of the word whose byte is zero; exact for
+/// the lowest such byte (higher flags may be false positives).
 #[inline]
-fn next_structural(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+pub(crate) fn zero_byte(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & 0x8080_8080_8080_8080
+}
+
+/// Index of the first byte at or after `i` that `flags` (over an 8-byte
+/// little-endian word, exact for the lowest flagged byte) or, in the last
+/// few bytes, `is_special` picks out; `b.len()` if none.
+#[inline]
+pub(crate) fn find_byte(
+    b: &[u8],
+    mut i: usize,
+    flags: impl Fn(u64) -> u64,
+    is_special: impl Fn(u8) -> bool,
+) -> usize {
     while i + 8 <= b.len() {
         let mut w = [0u8; 8];
         w.copy_from_slice(&b[i..i + 8]);
-        let v = u64::from_le_bytes(w);
-        let folded = v | (ONES * 0x20);
-        let mask = zero_byte(v ^ (ONES * u64::from(b'"')))
-            | zero_byte(folded ^ (ONES * u64::from(b'{')))
-            | zero_byte(folded ^ (ONES * u64::from(b'}')));
+        let mask = flags(u64::from_le_bytes(w));
         if mask != 0 {
             return i + (mask.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while i < b.len() && !matches!(b[i], b'"' | b'{' | b'[' | b'}' | b']') {
+    while i < b.len() && !is_special(b[i]) {
         i += 1;
     }
     i
+}
+
+/// Index of the first `"`, `{`, `[`, `}` or `]` at or after `i` (`b.len()`
+/// if none), eight bytes at a time: `{`/`[` and `}`/`]` differ only in bit
+/// 0x20, so OR-ing it in leaves two bytes to look for, plus the quote.
+#[inline]
+fn next_structural(b: &[u8], i: usize) -> usize {
+    find_byte(
+        b,
+        i,
+        |v| {
+            let folded = v | (ONES * 0x20);
+            zero_byte(v ^ (ONES * u64::from(b'"')))
+                | zero_byte(folded ^ (ONES * u64::from(b'{')))
+                | zero_byte(folded ^ (ONES * u64::from(b'}')))
+        },
+        |c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'),
+    )
 }
 
 /// The kind of a raw JSON value, from its first byte.

@@ -15,7 +15,7 @@
 //! complete `serde` parse, which accepts or reports the record exactly as
 //! before. So the walk never accepts a record `serde_json` would reject.
 
-use crate::rawjson::skip_ws;
+use crate::rawjson::{find_byte, skip_ws, zero_byte, ONES};
 use crate::record::key_of;
 
 /// Spans `(start, end)` of the indexed members' values, relative to the
@@ -83,29 +83,20 @@ fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Index of the first `"`, `\\` or control character (< 0x20) in `s`,
-/// eight bytes at a time (the lowest flagged byte of each word is exact).
+/// eight bytes at a time.
 #[inline]
 fn first_special(s: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut chunks = s.chunks_exact(8);
-    for (n, chunk) in chunks.by_ref().enumerate() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(w);
-        let mask = zero_byte(v ^ (ONES * u64::from(b'"')))
-            | zero_byte(v ^ (ONES * u64::from(b'\\')))
-            | (v.wrapping_sub(ONES * 0x20) & !v & HIGH);
-        if mask != 0 {
-            return Some(n * 8 + (mask.trailing_zeros() / 8) as usize);
-        }
-    }
-    let tail = chunks.remainder();
-    let base = s.len() - tail.len();
-    tail.iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|p| base + p)
+    let at = find_byte(
+        s,
+        0,
+        |v| {
+            zero_byte(v ^ (ONES * u64::from(b'"')))
+                | zero_byte(v ^ (ONES * u64::from(b'\\')))
+                | (v.wrapping_sub(ONES * 0x20) & !v & (ONES * 0x80))
+        },
+        |c| c == b'"' || c == b'\\' || c < 0x20,
+    );
+    (at < s.len()).then_some(at)
 }
 
 /// End (exclusive) of the JSON value starting at `start`.
